@@ -1,0 +1,98 @@
+//! `contains` / `not-contains`: a regex over a file's bytes.
+//!
+//! Matching runs on bytes, so files that are not valid UTF-8 are still
+//! searched; excerpts are decoded lossily, and redacted unless the check
+//! opts into showing them.
+
+use super::FileContents;
+use crate::model::Check;
+use crate::outcome::Finding;
+use crate::redact;
+use regex::bytes::Regex;
+
+/// One finding when the file lacks the pattern.
+pub fn contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<Finding> {
+    if re.is_match(file.bytes) {
+        return Vec::new();
+    }
+    vec![Finding {
+        path: Some(file.path.to_owned()),
+        line: None,
+        column: None,
+        message: format!("{}: pattern not found", check.message),
+        excerpt: None,
+    }]
+}
+
+/// One finding per match.
+pub fn not_contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<Finding> {
+    let mut lines = LineCounter::new(file.bytes);
+    re.find_iter(file.bytes)
+        .map(|m| {
+            let (line, column) = lines.locate(m.start());
+            let text = String::from_utf8_lossy(m.as_bytes());
+            let excerpt = if check.show_match {
+                redact::excerpt(&text)
+            } else {
+                redact::redact(&text)
+            };
+            Finding {
+                path: Some(file.path.to_owned()),
+                line: Some(line),
+                column: Some(column),
+                message: check.message.clone(),
+                excerpt: Some(excerpt),
+            }
+        })
+        .collect()
+}
+
+/// Turns increasing byte offsets into 1-based line and byte column, scanning
+/// the text once however many matches it has.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn locate(&mut self, offset: usize) -> (u32, u32) {
+        let upto = offset.min(self.bytes.len());
+        if upto >= self.pos {
+            let chunk = self.bytes.get(self.pos..upto).unwrap_or_default();
+            for (i, &b) in chunk.iter().enumerate() {
+                if b == b'\n' {
+                    self.line = self.line.saturating_add(1);
+                    self.line_start = self.pos + i + 1;
+                }
+            }
+            self.pos = upto;
+        }
+        let column = u32::try_from(upto - self.line_start + 1).unwrap_or(u32::MAX);
+        (self.line, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineCounter;
+
+    #[test]
+    fn locates_lines_and_columns() {
+        let text = b"ab\ncd\n\nxyz";
+        let mut lines = LineCounter::new(text);
+        assert_eq!(lines.locate(0), (1, 1));
+        assert_eq!(lines.locate(4), (2, 2));
+        assert_eq!(lines.locate(8), (4, 2));
+    }
+}

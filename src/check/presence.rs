@@ -1,0 +1,42 @@
+//! `exists` / `absent`: judged from the list of selected paths alone.
+
+use crate::model::Check;
+use crate::outcome::Finding;
+
+/// `exists`: one finding when no file is selected.
+pub fn exists(check: &Check, selected: &[&str]) -> Vec<Finding> {
+    if !selected.is_empty() {
+        return Vec::new();
+    }
+    vec![Finding {
+        path: None,
+        line: None,
+        column: None,
+        message: format!(
+            "{}: no file matches {}",
+            check.message,
+            check
+                .files
+                .patterns
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        excerpt: None,
+    }]
+}
+
+/// `absent`: one finding per selected file.
+pub fn absent(check: &Check, selected: &[&str]) -> Vec<Finding> {
+    selected
+        .iter()
+        .map(|path| Finding {
+            path: Some((*path).to_owned()),
+            line: None,
+            column: None,
+            message: format!("{}: this file must not exist", check.message),
+            excerpt: None,
+        })
+        .collect()
+}

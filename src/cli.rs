@@ -1,0 +1,286 @@
+//! The command line: argument definitions and the glue from each command to
+//! the library. Exit codes: 0 success, 1 gated failures or checks that could
+//! not be evaluated, 2 bad definitions, arguments or usage.
+
+use crate::engine::{self, EngineOptions};
+use crate::explain::{self, Listing};
+use crate::load::{self, Loaded};
+use crate::model::{FrameworkId, Severity};
+use crate::report::{self, Format, Report, RunInfo};
+use crate::walk::{self, WalkOptions};
+use clap::{Parser, Subcommand};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Compliance as code, tied to ranked risk and verifiable evidence.
+#[derive(Debug, Parser)]
+#[command(name = "assay", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate a repository against every check and report per framework.
+    Check(CheckArgs),
+    /// Load all definitions and report every problem in them.
+    Validate {
+        /// Project directory: holds `assay.toml`, `policies/`, `frameworks/`.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Show a check, control, framework or risk and everything it links to.
+    Explain {
+        /// A check, framework or risk id, or a control id (`CC6.1` or `soc2:CC6.1`).
+        id: String,
+        /// Project directory whose definitions extend the built-in ones.
+        #[arg(long, default_value = ".")]
+        project: PathBuf,
+    },
+    /// List the checks, controls, frameworks or risks that are loaded.
+    List {
+        #[arg(value_enum)]
+        what: Listing,
+        /// Project directory whose definitions extend the built-in ones.
+        #[arg(long, default_value = ".")]
+        project: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Project directory: its `assay.toml` (if any) names the repository to
+    /// evaluate; without one, the directory itself is the repository.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Output format written to standard output.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Exit 1 when a check at or above this severity fails. Checks that could
+    /// not be evaluated always fail the run.
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: Severity,
+    /// Evaluate as of this date or RFC 3339 time (default: `SOURCE_DATE_EPOCH`, else now).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Report only this framework (repeatable); overrides `assay.toml`.
+    #[arg(long, value_name = "ID")]
+    pub framework: Vec<String>,
+    /// Also read files that `.gitignore` or `.ignore` exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Files larger than this many bytes are not read; checks selecting them report an error.
+    #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// Exit codes, one meaning each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    Failed = 1,
+    Usage = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    run(Cli::parse()).into()
+}
+
+pub fn run(cli: Cli) -> Exit {
+    match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Validate { path } => validate(&path),
+        Command::Explain { id, project } => {
+            with_catalog(&project, |loaded| {
+                match explain::explain(&loaded.catalog, &id) {
+                    Ok(text) => {
+                        print(&text);
+                        Exit::Success
+                    }
+                    Err(e) => {
+                        diagnostic(&e);
+                        Exit::Usage
+                    }
+                }
+            })
+        }
+        Command::List { what, project } => with_catalog(&project, |loaded| {
+            print(&explain::list(&loaded.catalog, what));
+            Exit::Success
+        }),
+    }
+}
+
+fn check(args: &CheckArgs) -> Exit {
+    let Some(mut loaded) = load_or_report(&args.path) else {
+        return Exit::Usage;
+    };
+    if !args.framework.is_empty() {
+        match select_frameworks(&loaded, &args.framework) {
+            Ok(ids) => loaded.project.frameworks = Some(ids),
+            Err(e) => {
+                diagnostic(&e);
+                return Exit::Usage;
+            }
+        }
+    }
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let as_of = match crate::time::as_of(args.as_of.as_deref(), epoch.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            diagnostic(&e);
+            return Exit::Usage;
+        }
+    };
+    let options = WalkOptions {
+        no_ignore: args.no_ignore,
+    };
+    let tree = match walk::walk(&loaded.project.repository, options) {
+        Ok(tree) => tree,
+        Err(e) => {
+            diagnostic(&e);
+            return Exit::Usage;
+        }
+    };
+    let engine_options = EngineOptions {
+        max_file_size: args.max_file_size,
+    };
+    let evaluation = engine::evaluate(&loaded.catalog, &loaded.project, &tree, engine_options);
+    let run = RunInfo {
+        catalog: &loaded.catalog,
+        project: &loaded.project,
+        tree: &tree,
+        as_of: crate::time::format(as_of),
+        fail_on: args.fail_on,
+    };
+    let report = Report::new(&run, &evaluation);
+    match args.format {
+        Format::Human => print(&report::human::render(&report)),
+        Format::Json => print(&report.to_json()),
+    }
+    if report.gate.passed {
+        Exit::Success
+    } else {
+        Exit::Failed
+    }
+}
+
+/// `--framework` names that exist, or a diagnostic for the first that does not.
+fn select_frameworks(
+    loaded: &Loaded,
+    names: &[String],
+) -> Result<Vec<FrameworkId>, UnknownFramework> {
+    names
+        .iter()
+        .map(|name| {
+            if loaded.catalog.frameworks.contains_key(name.as_str()) {
+                Ok(FrameworkId::new(name.clone()))
+            } else {
+                let known = loaded.catalog.frameworks.keys().map(FrameworkId::as_str);
+                Err(UnknownFramework {
+                    name: name.clone(),
+                    help: load::suggest(name, known).or_else(|| {
+                        Some(format!(
+                            "loaded frameworks: {}",
+                            loaded
+                                .catalog
+                                .frameworks
+                                .keys()
+                                .map(FrameworkId::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    }),
+                })
+            }
+        })
+        .collect()
+}
+
+/// `--framework` named no loaded framework.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("unknown framework `{name}`")]
+#[diagnostic(code(assay::cli::unknown_framework))]
+pub struct UnknownFramework {
+    name: String,
+    #[help]
+    help: Option<String>,
+}
+
+fn validate(path: &std::path::Path) -> Exit {
+    with_catalog(path, |loaded| {
+        let c = &loaded.catalog;
+        let controls: usize = c.frameworks.values().map(|f| f.controls.len()).sum();
+        print(&format!(
+            "definitions are valid: {} checks, {} frameworks with {controls} controls, {} risks\n",
+            c.checks.len(),
+            c.frameworks.len(),
+            c.risks.len()
+        ));
+        Exit::Success
+    })
+}
+
+fn with_catalog(path: &std::path::Path, f: impl FnOnce(&Loaded) -> Exit) -> Exit {
+    match load_or_report(path) {
+        Some(loaded) => f(&loaded),
+        None => Exit::Usage,
+    }
+}
+
+fn load_or_report(path: &std::path::Path) -> Option<Loaded> {
+    if !path.is_dir() {
+        diagnostic(&walk::RootError::NotADirectory(path.display().to_string()));
+        return None;
+    }
+    match load::load(path) {
+        Ok(loaded) => Some(loaded),
+        Err(errors) => {
+            for e in &errors.errors {
+                diagnostic(e);
+            }
+            eprintln!(
+                "error: {} problem(s) in the definitions",
+                errors.errors.len()
+            );
+            None
+        }
+    }
+}
+
+/// Renders a diagnostic to standard error: colour only on a terminal and
+/// never with `NO_COLOR`.
+pub fn diagnostic(d: &dyn Diagnostic) {
+    let stderr = std::io::stderr();
+    let colour = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = stderr.lock().write_all(render(d, colour).as_bytes());
+}
+
+/// Renders a diagnostic at a fixed width; without colour it is what tests compare.
+pub fn render(d: &dyn Diagnostic, colour: bool) -> String {
+    let theme = if colour {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let mut text = String::new();
+    let _ = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .render_report(&mut text, d);
+    text
+}
+
+/// Writes to standard output; a closed pipe (`assay ... | head`) is not an error.
+fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}

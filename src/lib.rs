@@ -1,0 +1,20 @@
+//! assay: compliance-as-code evaluation tied to ranked risk.
+//!
+//! Data flows one way: [`load`] turns TOML definitions into a validated
+//! [`model::Catalog`]; [`walk`] lists a repository once; [`engine`] evaluates
+//! every check in parallel and rolls results up to controls; [`report`]
+//! renders the result. No module reaches back up this chain.
+
+pub mod builtin;
+pub mod check;
+pub mod cli;
+pub mod dockerfile;
+pub mod engine;
+pub mod explain;
+pub mod load;
+pub mod model;
+pub mod outcome;
+pub mod redact;
+pub mod report;
+pub mod time;
+pub mod walk;

@@ -1,0 +1,315 @@
+//! Diagnostics for definition files: every one names its file and points at a span.
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Source text of a definition file, shared by all diagnostics about it.
+pub type Src = NamedSource<Arc<str>>;
+
+/// A problem in the definitions; loading collects all of them before failing.
+#[derive(Debug, Error, Diagnostic)]
+pub enum LoadError {
+    #[error("cannot read `{path}`: {source}")]
+    #[diagnostic(
+        code(assay::load::io),
+        help("check that the path exists and is readable")
+    )]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(
+        code(assay::load::syntax),
+        help("fix the TOML syntax at the marked place")
+    )]
+    Syntax {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(
+        code(assay::load::unknown_field),
+        help("remove the field or fix its spelling; the message lists the fields allowed here")
+    )]
+    UnknownField {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("not allowed here")]
+        span: SourceSpan,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(assay::load::missing_field), help("add the field to this table"))]
+    MissingField {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("in this table")]
+        span: SourceSpan,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(assay::load::invalid_value))]
+    InvalidValue {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("this value")]
+        span: SourceSpan,
+    },
+
+    #[error("duplicate {kind} id `{id}`")]
+    #[diagnostic(
+        code(assay::load::duplicate_id),
+        help("ids must be unique; rename one of the definitions")
+    )]
+    DuplicateId {
+        kind: &'static str,
+        id: String,
+        #[source_code]
+        src: Src,
+        #[label("defined again here")]
+        span: SourceSpan,
+        #[related]
+        first: Vec<FirstDefinition>,
+    },
+
+    #[error("{kind} id `{id}` is not valid")]
+    #[diagnostic(code(assay::load::invalid_id), help("{rule}"))]
+    InvalidId {
+        kind: &'static str,
+        id: String,
+        rule: &'static str,
+        #[source_code]
+        src: Src,
+        #[label("invalid id")]
+        span: SourceSpan,
+    },
+
+    #[error("unknown {kind} `{id}`")]
+    #[diagnostic(code(assay::load::unknown_reference))]
+    UnknownReference {
+        kind: &'static str,
+        id: String,
+        #[help]
+        help: Option<String>,
+        #[source_code]
+        src: Src,
+        #[label("no {kind} has this id")]
+        span: SourceSpan,
+    },
+
+    #[error("effect `{value}` is outside 0..1")]
+    #[diagnostic(
+        code(assay::load::effect_out_of_range),
+        help("an effect is the fraction of the risk the control removes: 0 for none, 1 for all")
+    )]
+    EffectOutOfRange {
+        value: f64,
+        #[source_code]
+        src: Src,
+        #[label("must be between 0 and 1")]
+        span: SourceSpan,
+    },
+
+    #[error("loss range has low `{low}` above high `{high}`")]
+    #[diagnostic(
+        code(assay::load::loss_range_inverted),
+        help("`low` and `high` bound the 90% interval of the loss per event: low <= high")
+    )]
+    LossRangeInverted {
+        low: f64,
+        high: f64,
+        #[source_code]
+        src: Src,
+        #[label("low is greater than high")]
+        span: SourceSpan,
+    },
+
+    #[error("loss `{value}` is not an amount >= 0")]
+    #[diagnostic(
+        code(assay::load::invalid_loss),
+        help("losses are amounts of money per event")
+    )]
+    InvalidLoss {
+        value: f64,
+        #[source_code]
+        src: Src,
+        #[label("must be a finite number >= 0")]
+        span: SourceSpan,
+    },
+
+    #[error("frequency `{value}` is not a number of events per year >= 0")]
+    #[diagnostic(
+        code(assay::load::invalid_frequency),
+        help(
+            "frequency is how many times a year the scenario is expected, e.g. 0.1 for once a decade"
+        )
+    )]
+    InvalidFrequency {
+        value: f64,
+        #[source_code]
+        src: Src,
+        #[label("must be a finite number >= 0")]
+        span: SourceSpan,
+    },
+
+    #[error("pattern does not compile: {message}")]
+    #[diagnostic(
+        code(assay::load::invalid_regex),
+        help(
+            "patterns use Rust regex syntax (https://docs.rs/regex); look-around and back-references are not supported"
+        )
+    )]
+    InvalidRegex {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("invalid regex")]
+        span: SourceSpan,
+    },
+
+    #[error("glob does not compile: {message}")]
+    #[diagnostic(
+        code(assay::load::invalid_glob),
+        help("globs use `*`, `**`, `?`, `[...]` and `{{a,b}}`")
+    )]
+    InvalidGlob {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("invalid glob")]
+        span: SourceSpan,
+    },
+
+    #[error("unknown assertion `{name}`")]
+    #[diagnostic(
+        code(assay::load::unknown_assertion),
+        help("expected one of: {expected}")
+    )]
+    UnknownAssertion {
+        name: String,
+        expected: &'static str,
+        #[source_code]
+        src: Src,
+        #[label("unknown assertion")]
+        span: SourceSpan,
+    },
+
+    #[error("assertion `{assertion}` needs a `pattern`")]
+    #[diagnostic(
+        code(assay::load::pattern_required),
+        help("add `pattern = '<regex>'` to the check")
+    )]
+    PatternRequired {
+        assertion: String,
+        #[source_code]
+        src: Src,
+        #[label("this assertion matches file contents")]
+        span: SourceSpan,
+    },
+
+    #[error("assertion `{assertion}` takes no `pattern`")]
+    #[diagnostic(
+        code(assay::load::pattern_not_allowed),
+        help("remove the pattern, or use `contains` / `not-contains`")
+    )]
+    PatternNotAllowed {
+        assertion: String,
+        #[source_code]
+        src: Src,
+        #[label("not used by this assertion")]
+        span: SourceSpan,
+    },
+
+    #[error("assertion `{assertion}` needs `files`")]
+    #[diagnostic(
+        code(assay::load::files_required),
+        help("add `files = [\"<glob>\", ...]` naming the files the check looks at")
+    )]
+    FilesRequired {
+        assertion: String,
+        #[source_code]
+        src: Src,
+        #[label("no files selected")]
+        span: SourceSpan,
+    },
+
+    #[error("unknown source `{name}`")]
+    #[diagnostic(
+        code(assay::load::unknown_source),
+        help("the only source so far is `repo`, the repository tree")
+    )]
+    UnknownSource {
+        name: String,
+        #[source_code]
+        src: Src,
+        #[label("unknown source")]
+        span: SourceSpan,
+    },
+}
+
+/// Where a duplicated id was first defined.
+#[derive(Debug, Error, Diagnostic)]
+#[error("first defined here")]
+#[diagnostic(severity(Advice))]
+pub struct FirstDefinition {
+    #[source_code]
+    pub src: Src,
+    #[label("first definition")]
+    pub span: SourceSpan,
+}
+
+impl LoadError {
+    /// Sort key: file name, then offset, so all errors print in reading order.
+    pub fn position(&self) -> (String, usize) {
+        use LoadError::*;
+        let located = match self {
+            Io { path, .. } => return (path.clone(), 0),
+            Syntax { src, span, .. }
+            | UnknownField { src, span, .. }
+            | MissingField { src, span, .. }
+            | InvalidValue { src, span, .. }
+            | DuplicateId { src, span, .. }
+            | InvalidId { src, span, .. }
+            | UnknownReference { src, span, .. }
+            | EffectOutOfRange { src, span, .. }
+            | LossRangeInverted { src, span, .. }
+            | InvalidLoss { src, span, .. }
+            | InvalidFrequency { src, span, .. }
+            | InvalidRegex { src, span, .. }
+            | InvalidGlob { src, span, .. }
+            | UnknownAssertion { src, span, .. }
+            | PatternRequired { src, span, .. }
+            | PatternNotAllowed { src, span, .. }
+            | FilesRequired { src, span, .. }
+            | UnknownSource { src, span, .. } => (src, span),
+        };
+        (located.0.name().to_owned(), located.1.offset())
+    }
+}
+
+/// Every problem found while loading, in file and offset order.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{} problem(s) in the definitions", .errors.len())]
+#[diagnostic(code(assay::load::failed))]
+pub struct LoadErrors {
+    #[related]
+    pub errors: Vec<LoadError>,
+}
+
+impl LoadErrors {
+    pub fn new(mut errors: Vec<LoadError>) -> Self {
+        errors.sort_by_key(|e| e.position());
+        Self { errors }
+    }
+}

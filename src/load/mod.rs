@@ -1,0 +1,304 @@
+//! Loading definitions: TOML files → raw serde types → the validated model.
+//!
+//! Built-in files come first, then the project's (`assay.toml`, `policies/`,
+//! `frameworks/`, and the risk files `assay.toml` names). Every problem in
+//! every file is collected and returned together, as located diagnostics.
+
+mod check;
+mod error;
+mod framework;
+mod raw;
+mod registry;
+mod risk;
+mod source;
+
+pub use check::{ASSERTIONS, DOCKERFILE_GLOBS, build_regex};
+pub use error::{FirstDefinition, LoadError, LoadErrors};
+pub use source::{Layer, SourceFile};
+
+use crate::builtin;
+use crate::model::id::shape;
+use crate::model::{Catalog, FrameworkId, Project};
+use raw::{FrameworkFile, PolicyFile, ProjectFile, RawRisk, RiskFile};
+use registry::Registry;
+pub use registry::suggest;
+use source::span;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Name of the project file looked for in the evaluated directory.
+pub const PROJECT_FILE: &str = "assay.toml";
+
+/// A validated catalog and the project it is evaluated for.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub catalog: Catalog,
+    pub project: Project,
+}
+
+/// What kind of definitions a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Policies,
+    Framework,
+    Risks,
+}
+
+/// Loads the built-in definitions and, when `dir` holds an `assay.toml`, the project's.
+pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
+    let mut errors = Vec::new();
+    let mut files: Vec<(FileKind, SourceFile)> = builtin_files();
+    let config = dir.join(PROJECT_FILE);
+    let mut project = Project {
+        repository: dir.to_path_buf(),
+        ..Project::default()
+    };
+    let mut project_raw = None;
+    if config.is_file() {
+        match read(&config, Layer::Project) {
+            Ok(file) => {
+                if let Some(raw) = keep(file.parse::<ProjectFile>(), &mut errors) {
+                    files.extend(project_files(dir, &raw, &file, &mut errors));
+                    project_raw = Some((raw, file));
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+        project.config = Some(config);
+    }
+    let catalog = compile_catalog(&files, project_raw.as_mut(), &mut errors);
+    if let Some((raw, file)) = &project_raw {
+        project.name = raw.project.name.clone();
+        if let Some(repo) = &raw.project.repository {
+            project.repository = dir.join(repo);
+        }
+        project.frameworks = select_frameworks(
+            raw.project.frameworks.as_deref(),
+            &catalog,
+            file,
+            &mut errors,
+        );
+    }
+    if errors.is_empty() {
+        Ok(Loaded { catalog, project })
+    } else {
+        Err(LoadErrors::new(errors))
+    }
+}
+
+fn builtin_files() -> Vec<(FileKind, SourceFile)> {
+    builtin::FILES
+        .iter()
+        .filter_map(|(path, text)| {
+            let kind = kind_of_dir(path.split('/').next().unwrap_or(""))?;
+            let name = format!("{}/{path}", builtin::PREFIX);
+            Some((kind, SourceFile::new(name, *text, Layer::Builtin)))
+        })
+        .collect()
+}
+
+fn kind_of_dir(dir: &str) -> Option<FileKind> {
+    match dir {
+        "policies" => Some(FileKind::Policies),
+        "frameworks" => Some(FileKind::Framework),
+        "risks" => Some(FileKind::Risks),
+        _ => None,
+    }
+}
+
+/// The project's `policies/*.toml`, `frameworks/*.toml` and named risk files, sorted.
+fn project_files(
+    dir: &Path,
+    raw: &ProjectFile,
+    config: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Vec<(FileKind, SourceFile)> {
+    let mut files = Vec::new();
+    for (sub, kind) in [
+        ("policies", FileKind::Policies),
+        ("frameworks", FileKind::Framework),
+    ] {
+        for path in toml_files_in(&dir.join(sub), errors) {
+            match read(&path, Layer::Project) {
+                Ok(file) => files.push((kind, file)),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    for named in &raw.project.risks {
+        let path = dir.join(named.get_ref());
+        match read(&path, Layer::Project) {
+            Ok(file) => files.push((FileKind::Risks, file)),
+            Err(LoadError::Io { source, .. }) => errors.push(LoadError::InvalidValue {
+                message: format!("cannot read risk register `{}`: {source}", named.get_ref()),
+                src: config.src(),
+                span: span(named.span()),
+            }),
+            Err(e) => errors.push(e),
+        }
+    }
+    files
+}
+
+fn toml_files_in(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(source) => {
+            errors.push(LoadError::Io {
+                path: dir.display().to_string(),
+                source,
+            });
+            return Vec::new();
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn read(path: &Path, layer: Layer) -> Result<SourceFile, LoadError> {
+    let io = |source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(io)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    Ok(SourceFile::new(path.display().to_string(), text, layer))
+}
+
+fn keep<T>(result: Result<T, LoadError>, errors: &mut Vec<LoadError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+/// Checks and risks first, then frameworks, which refer to both.
+fn compile_catalog(
+    files: &[(FileKind, SourceFile)],
+    project: Option<&mut (ProjectFile, SourceFile)>,
+    errors: &mut Vec<LoadError>,
+) -> Catalog {
+    let mut catalog = Catalog::default();
+    let mut check_ids = Registry::new("check");
+    let mut risk_ids = Registry::new("risk");
+    let mut frameworks = Vec::new();
+    for (kind, file) in files {
+        match kind {
+            FileKind::Policies => {
+                let Some(raw) = keep(file.parse::<PolicyFile>(), errors) else {
+                    continue;
+                };
+                for raw in raw.check {
+                    if valid_slug("check", &raw.id, file, errors)
+                        && check_ids.admit(&raw.id, file, errors)
+                        && let Some(check) = check::compile(raw, file, errors)
+                    {
+                        catalog.checks.insert(check.id.clone(), check);
+                    }
+                }
+            }
+            FileKind::Risks => {
+                let Some(raw) = keep(file.parse::<RiskFile>(), errors) else {
+                    continue;
+                };
+                add_risks(raw.risk, file, &mut risk_ids, &mut catalog, errors);
+            }
+            FileKind::Framework => {
+                if let Some(raw) = keep(file.parse::<FrameworkFile>(), errors) {
+                    frameworks.push((raw, file));
+                }
+            }
+        }
+    }
+    // Risks written inline in assay.toml belong to the project layer, after the catalog.
+    if let Some((raw, file)) = project {
+        add_risks(
+            std::mem::take(&mut raw.risk),
+            file,
+            &mut risk_ids,
+            &mut catalog,
+            errors,
+        );
+    }
+    let mut framework_ids = Registry::new("framework");
+    let known = framework::Known {
+        checks: &catalog.checks,
+        risks: &catalog.risks,
+    };
+    let mut compiled = Vec::new();
+    for (raw, file) in frameworks {
+        let id = raw.framework.id.clone();
+        if valid_slug("framework", &id, file, errors) && framework_ids.admit(&id, file, errors) {
+            compiled.extend(framework::compile(raw, file, &known, errors));
+        }
+    }
+    for fw in compiled {
+        catalog.frameworks.insert(fw.id.clone(), fw);
+    }
+    catalog
+}
+
+fn add_risks(
+    raws: Vec<RawRisk>,
+    file: &SourceFile,
+    ids: &mut Registry,
+    catalog: &mut Catalog,
+    errors: &mut Vec<LoadError>,
+) {
+    for raw in raws {
+        if valid_slug("risk", &raw.id, file, errors)
+            && ids.admit(&raw.id, file, errors)
+            && let Some(risk) = risk::compile(raw, file, errors)
+        {
+            catalog.risks.insert(risk.id.clone(), risk);
+        }
+    }
+}
+
+fn valid_slug(
+    kind: &'static str,
+    id: &Spanned<String>,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> bool {
+    let ok = shape::is_slug(id.get_ref());
+    if !ok {
+        errors.push(LoadError::InvalidId {
+            kind,
+            id: id.get_ref().clone(),
+            rule: "ids are lower-case letters and digits joined by `.`, `-` or `_`, e.g. `repo.secrets.aws-access-key`",
+            src: file.src(),
+            span: span(id.span()),
+        });
+    }
+    ok
+}
+
+fn select_frameworks(
+    selected: Option<&[Spanned<String>]>,
+    catalog: &Catalog,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<Vec<FrameworkId>> {
+    let selected = selected?;
+    let mut ids = Vec::with_capacity(selected.len());
+    for name in selected {
+        let id = name.get_ref();
+        if catalog.frameworks.contains_key(id.as_str()) {
+            ids.push(FrameworkId::new(id.clone()));
+        } else {
+            errors.push(LoadError::UnknownReference {
+                kind: "framework",
+                id: id.clone(),
+                help: suggest(id, catalog.frameworks.keys().map(FrameworkId::as_str)),
+                src: file.src(),
+                span: span(name.span()),
+            });
+        }
+    }
+    Some(ids)
+}

@@ -1,0 +1,134 @@
+//! Serde mirrors of the definition files. Unknown fields are errors, and
+//! values that later checks point at keep their spans.
+
+use crate::model::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A file of `[[check]]` tables (`policies/*.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default)]
+    pub check: Vec<RawCheck>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub severity: Severity,
+    pub source: Option<Spanned<String>>,
+    pub files: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub ignore_case: bool,
+    pub assert: Spanned<String>,
+    pub pattern: Option<Spanned<String>>,
+    pub message: Option<String>,
+    #[serde(default)]
+    pub show_match: bool,
+    pub remediation: Option<String>,
+    pub doc: Option<RawDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDoc {
+    #[serde(default)]
+    pub what: String,
+    #[serde(default)]
+    pub why: String,
+    #[serde(default)]
+    pub example: String,
+    #[serde(default)]
+    pub evidence: String,
+}
+
+/// A framework file (`frameworks/*.toml`): one `[framework]` and its `[[control]]`s.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkFile {
+    pub framework: RawFramework,
+    #[serde(default)]
+    pub control: Vec<RawControl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFramework {
+    pub id: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub publisher: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawControl {
+    pub id: Spanned<String>,
+    pub title: String,
+    #[serde(default)]
+    pub checks: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub mitigates: BTreeMap<Spanned<String>, Spanned<f64>>,
+}
+
+/// A risk register file: `[[risk]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskFile {
+    #[serde(default)]
+    pub risk: Vec<RawRisk>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRisk {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub scenario: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub owner: String,
+    pub frequency: Spanned<f64>,
+    pub loss: Spanned<RawLoss>,
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoss {
+    pub low: Spanned<f64>,
+    pub high: Spanned<f64>,
+}
+
+/// `assay.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    #[serde(default)]
+    pub project: RawProject,
+    #[serde(default)]
+    pub risk: Vec<RawRisk>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProject {
+    pub name: Option<String>,
+    pub frameworks: Option<Vec<Spanned<String>>>,
+    pub repository: Option<String>,
+    #[serde(default)]
+    pub risks: Vec<Spanned<String>>,
+}

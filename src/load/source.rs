@@ -1,0 +1,72 @@
+//! Definition files as loaded: their name, text and layer, and TOML parsing
+//! that turns serde errors into located diagnostics.
+
+use super::error::{LoadError, Src};
+use miette::{NamedSource, SourceSpan};
+use serde::de::DeserializeOwned;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Built-in definitions are overridden by the project's, never the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Layer {
+    Builtin,
+    Project,
+}
+
+/// One definition file's text and where it came from.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: Arc<str>,
+    pub layer: Layer,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>, layer: Layer) -> Self {
+        Self {
+            name: name.into(),
+            text: text.into(),
+            layer,
+        }
+    }
+
+    /// The text as a miette source, cheap to clone.
+    pub fn src(&self) -> Src {
+        NamedSource::new(&self.name, Arc::clone(&self.text)).with_language("toml")
+    }
+
+    /// 1-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text
+            .as_bytes()
+            .get(..end)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+            + 1
+    }
+
+    /// Parses the whole file, classifying serde's error into a diagnostic.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, LoadError> {
+        toml::from_str(&self.text).map_err(|e| self.toml_error(&e))
+    }
+
+    fn toml_error(&self, e: &toml::de::Error) -> LoadError {
+        let message = e.message().trim().to_owned();
+        let span = span(e.span().unwrap_or(0..0));
+        let src = self.src();
+        if message.starts_with("unknown field") {
+            LoadError::UnknownField { message, src, span }
+        } else if message.starts_with("missing field") {
+            LoadError::MissingField { message, src, span }
+        } else if message.starts_with("invalid type") || message.starts_with("unknown variant") {
+            LoadError::InvalidValue { message, src, span }
+        } else {
+            LoadError::Syntax { message, src, span }
+        }
+    }
+}
+
+pub fn span(range: Range<usize>) -> SourceSpan {
+    SourceSpan::from(range)
+}

@@ -1,0 +1,5 @@
+//! The `assay` command: parse arguments, run, map the outcome to an exit code.
+
+fn main() -> std::process::ExitCode {
+    assay::cli::main()
+}

@@ -1,0 +1,173 @@
+//! Checks: one assertion over a selection of evidence.
+
+use super::{CheckId, Origin};
+use globset::GlobSet;
+use regex::bytes::Regex;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How much a failing check matters; `--fail-on` gates at a severity.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A validated check, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub id: CheckId,
+    pub title: String,
+    pub severity: Severity,
+    pub files: FileSelector,
+    pub assertion: Assertion,
+    /// Message of each finding; the title when the definition gives none.
+    pub message: String,
+    /// Whether matched text may appear in output. Off for secrets, and off unless asked for.
+    pub show_match: bool,
+    pub remediation: String,
+    pub doc: CheckDoc,
+    pub origin: Origin,
+}
+
+/// The user documentation of a check, printed by `assay explain`.
+#[derive(Debug, Clone, Default)]
+pub struct CheckDoc {
+    pub what: String,
+    pub why: String,
+    pub example: String,
+    pub evidence: String,
+}
+
+impl CheckDoc {
+    /// Names of the sections left empty; built-in checks must have none.
+    pub fn missing_sections(&self) -> Vec<&'static str> {
+        [
+            ("what", &self.what),
+            ("why", &self.why),
+            ("example", &self.example),
+            ("evidence", &self.evidence),
+        ]
+        .into_iter()
+        .filter(|(_, text)| text.trim().is_empty())
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
+/// Which repository files a check looks at.
+#[derive(Debug, Clone)]
+pub struct FileSelector {
+    /// The glob patterns as written, for reports and messages.
+    pub patterns: Vec<String>,
+    pub exclude_patterns: Vec<String>,
+    include: GlobSet,
+    exclude: GlobSet,
+}
+
+impl FileSelector {
+    pub fn new(
+        patterns: Vec<String>,
+        include: GlobSet,
+        exclude_patterns: Vec<String>,
+        exclude: GlobSet,
+    ) -> Self {
+        Self {
+            patterns,
+            exclude_patterns,
+            include,
+            exclude,
+        }
+    }
+
+    /// Whether a path relative to the repository root (with `/` separators) is selected.
+    pub fn selects(&self, relative: &str) -> bool {
+        self.include.is_match(relative) && !self.exclude.is_match(relative)
+    }
+}
+
+/// What a check asserts about the files it selects.
+#[derive(Debug, Clone)]
+pub enum Assertion {
+    /// At least one selected file exists.
+    Exists,
+    /// No selected file exists.
+    Absent,
+    /// Every selected text file matches the pattern.
+    Contains(Regex),
+    /// No selected text file matches the pattern; each match is a finding.
+    NotContains(Regex),
+    /// An assertion on the parsed instructions of each selected Dockerfile.
+    Dockerfile(DockerAssertion),
+}
+
+impl Assertion {
+    /// The name used in definitions and reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Assertion::Exists => "exists",
+            Assertion::Absent => "absent",
+            Assertion::Contains(_) => "contains",
+            Assertion::NotContains(_) => "not-contains",
+            Assertion::Dockerfile(DockerAssertion::FinalUserNotRoot) => {
+                "dockerfile.final-user-not-root"
+            }
+            Assertion::Dockerfile(DockerAssertion::FromPinned) => "dockerfile.from-pinned",
+        }
+    }
+
+    /// Whether evaluating it needs each file's contents, not only its path.
+    pub fn reads_contents(&self) -> bool {
+        !matches!(self, Assertion::Exists | Assertion::Absent)
+    }
+
+    pub fn pattern(&self) -> Option<&Regex> {
+        match self {
+            Assertion::Contains(re) | Assertion::NotContains(re) => Some(re),
+            _ => None,
+        }
+    }
+}
+
+/// Assertions on a parsed Dockerfile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DockerAssertion {
+    /// The final stage's effective `USER` is set and is not root.
+    FinalUserNotRoot,
+    /// Every `FROM` image has a tag other than `latest`, or a digest.
+    FromPinned,
+}

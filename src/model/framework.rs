@@ -1,0 +1,55 @@
+//! Frameworks and their controls.
+
+use super::{CheckId, ControlId, FrameworkId, Origin, RiskId};
+
+/// A control set such as SOC 2 or ISO/IEC 27001:2022 Annex A.
+#[derive(Debug, Clone)]
+pub struct Framework {
+    pub id: FrameworkId,
+    pub name: String,
+    pub version: String,
+    pub publisher: String,
+    pub notes: String,
+    /// Controls in the order the framework file lists them.
+    pub controls: Vec<Control>,
+    pub origin: Origin,
+}
+
+/// One requirement of a framework, evidenced by checks and mitigating risks.
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub id: ControlId,
+    pub title: String,
+    /// Checks that show the control operating; empty means a manual control.
+    pub checks: Vec<CheckId>,
+    pub mitigates: Vec<Mitigation>,
+    pub origin: Origin,
+}
+
+impl Control {
+    pub fn is_manual(&self) -> bool {
+        self.checks.is_empty()
+    }
+}
+
+/// How strongly a control reduces one risk when it operates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mitigation {
+    pub risk: RiskId,
+    /// Fraction of the risk removed, in `0..=1`.
+    pub effect: f64,
+}
+
+/// A control together with the framework it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct ControlRef<'a> {
+    pub framework: &'a Framework,
+    pub control: &'a Control,
+}
+
+impl ControlRef<'_> {
+    /// `framework:control`, unique across frameworks.
+    pub fn qualified_id(&self) -> String {
+        format!("{}:{}", self.framework.id, self.control.id)
+    }
+}

@@ -1,0 +1,27 @@
+//! Risks: undesirable future scenarios with an estimated frequency and loss.
+
+use super::{Origin, RiskId};
+
+/// One scenario of the risk register.
+#[derive(Debug, Clone)]
+pub struct Risk {
+    pub id: RiskId,
+    pub title: String,
+    /// One sentence describing the undesirable future event.
+    pub scenario: String,
+    pub category: String,
+    pub owner: String,
+    /// Expected events per year, `>= 0`.
+    pub frequency: f64,
+    pub loss: LossRange,
+    pub currency: String,
+    pub notes: String,
+    pub origin: Origin,
+}
+
+/// A 90% interval of the loss per event: `low <= high`, both `>= 0`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossRange {
+    pub low: f64,
+    pub high: f64,
+}

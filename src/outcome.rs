@@ -1,0 +1,90 @@
+//! What evaluation produces: statuses, findings and per-check results.
+
+use crate::model::{CheckId, ControlId, FrameworkId, Severity};
+use serde::Serialize;
+use std::fmt;
+
+/// The status of a check or control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Could not be evaluated: unreadable or malformed input. Never a pass.
+    Error,
+    /// Nothing to evaluate: no file selected.
+    NotApplicable,
+    /// A control with no automated checks.
+    Manual,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::NotApplicable => "not_applicable",
+            Status::Manual => "manual",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One failing item.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    /// File relative to the repository root; absent when the finding is about
+    /// the repository as a whole (a required file missing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column, counted in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    pub message: String,
+    /// The matched text, redacted unless the check allows showing it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+}
+
+/// Something that kept a check from being fully evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EvalError {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub message: String,
+}
+
+/// The result of one check over its inputs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    pub id: CheckId,
+    pub title: String,
+    pub severity: Severity,
+    pub assertion: &'static str,
+    pub status: Status,
+    /// Files the check selected and examined.
+    pub examined: usize,
+    /// Selected files skipped because they are binary.
+    pub skipped_binary: usize,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<EvalError>,
+}
+
+/// A control's status within its framework.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlResult {
+    pub framework: FrameworkId,
+    pub id: ControlId,
+    pub title: String,
+    pub status: Status,
+    pub checks: Vec<CheckId>,
+}

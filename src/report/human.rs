@@ -1,0 +1,148 @@
+//! The readable summary `assay check` prints by default: frameworks and their
+//! controls first, then each failing check with its findings and the fix.
+
+use super::{Counts, Report};
+use crate::outcome::{CheckResult, Finding, Status};
+use std::fmt::Write;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    header(&mut out, report);
+    for fw in &report.frameworks {
+        let _ = writeln!(out, "\n{} ({}): {}", fw.name, fw.id, counts(&fw.summary));
+        for control in fw.controls.iter().filter(|c| c.status != Status::Manual) {
+            let _ = writeln!(
+                out,
+                "  {:<6} {:<8} {}",
+                label(control.status),
+                control.id,
+                control.title
+            );
+        }
+        let manual: Vec<&str> = fw
+            .controls
+            .iter()
+            .filter(|c| c.status == Status::Manual)
+            .map(|c| c.id.as_str())
+            .collect();
+        if !manual.is_empty() {
+            let _ = writeln!(
+                out,
+                "  manual (no automated evidence): {}",
+                manual.join(", ")
+            );
+        }
+    }
+    let failing: Vec<&super::CheckReport> = report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.result.status, Status::Fail | Status::Error))
+        .collect();
+    if !failing.is_empty() {
+        let _ = writeln!(out, "\nFailing checks");
+        for check in failing {
+            failing_check(&mut out, &check.result, &check.remediation);
+        }
+    }
+    footer(&mut out, report);
+    out
+}
+
+fn header(out: &mut String, report: &Report) {
+    let name = report.project.name.as_deref().unwrap_or("built-in checks");
+    let _ = writeln!(
+        out,
+        "assay {} · {} · as of {}",
+        report.tool.version, name, report.as_of
+    );
+    for target in &report.targets {
+        let _ = write!(
+            out,
+            "{} {}: {} files",
+            target.kind, target.path, target.files
+        );
+        if !target.symlinks_not_followed.is_empty() {
+            let _ = write!(
+                out,
+                ", {} symbolic links not followed",
+                target.symlinks_not_followed.len()
+            );
+        }
+        let _ = writeln!(out);
+        for e in &target.errors {
+            let _ = writeln!(out, "  could not list `{}`: {}", e.path, e.message);
+        }
+    }
+}
+
+fn failing_check(out: &mut String, check: &CheckResult, remediation: &str) {
+    let _ = writeln!(
+        out,
+        "  {:<6} {} [{}] {}",
+        label(check.status),
+        check.id,
+        check.severity,
+        check.title
+    );
+    for finding in &check.findings {
+        let _ = writeln!(out, "      {}", finding_line(finding));
+    }
+    for error in &check.errors {
+        let at = error
+            .path
+            .as_deref()
+            .map(|p| format!("{p}: "))
+            .unwrap_or_default();
+        let _ = writeln!(out, "      {at}error: {}", error.message);
+    }
+    if !remediation.trim().is_empty() {
+        let _ = writeln!(out, "      fix: {}", remediation.trim());
+    }
+}
+
+fn finding_line(f: &Finding) -> String {
+    let mut at = f.path.clone().unwrap_or_else(|| "(repository)".to_owned());
+    if let Some(line) = f.line {
+        let _ = write!(at, ":{line}");
+        if let Some(col) = f.column {
+            let _ = write!(at, ":{col}");
+        }
+    }
+    match &f.excerpt {
+        Some(x) => format!("{at}  {}  `{x}`", f.message),
+        None => format!("{at}  {}", f.message),
+    }
+}
+
+fn footer(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "\nchecks: {}", counts(&report.summary.checks));
+    let _ = writeln!(out, "controls: {}", counts(&report.summary.controls));
+    if report.gate.passed {
+        let _ = writeln!(out, "gate: passed (fail-on {})", report.gate.fail_on);
+    } else {
+        let ids: Vec<&str> = report.gate.gated.iter().map(|c| c.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "gate: FAILED (fail-on {}): {}",
+            report.gate.fail_on,
+            ids.join(", ")
+        );
+    }
+}
+
+fn label(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "PASS",
+        Status::Fail => "FAIL",
+        Status::Error => "ERROR",
+        Status::NotApplicable => "N/A",
+        Status::Manual => "MANUAL",
+    }
+}
+
+fn counts(c: &Counts) -> String {
+    format!(
+        "{} pass, {} fail, {} error, {} not applicable, {} manual",
+        c.pass, c.fail, c.error, c.not_applicable, c.manual
+    )
+}

@@ -1,0 +1,279 @@
+//! Reports: one serialisable picture of a run, rendered per format.
+//!
+//! [`Report`] is the stable, versioned JSON document (its schema is
+//! `schemas/report.schema.json`); the human format renders the same data.
+
+pub mod human;
+
+use crate::engine::Evaluation;
+use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Severity};
+use crate::outcome::{CheckResult, Status};
+use crate::walk::{Tree, WalkError};
+use serde::Serialize;
+
+/// Bumped when a field changes meaning or disappears; new fields keep it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Output formats of `assay check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub as_of: String,
+    pub project: ProjectInfo,
+    pub targets: Vec<Target>,
+    pub gate: Gate,
+    pub summary: Summary,
+    pub checks: Vec<CheckReport>,
+    pub frameworks: Vec<FrameworkReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectInfo {
+    pub name: Option<String>,
+    /// The `assay.toml` used, as given; null when built-ins ran alone.
+    pub config: Option<String>,
+}
+
+/// What was examined.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub kind: &'static str,
+    pub path: String,
+    pub files: usize,
+    /// Symbolic links seen and not followed.
+    pub symlinks_not_followed: Vec<String>,
+    pub errors: Vec<WalkErrorReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WalkErrorReport {
+    pub path: String,
+    pub message: String,
+}
+
+/// Whether the run passes its gate, and what failed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gate {
+    pub fail_on: Severity,
+    pub passed: bool,
+    /// Checks that fail at or above `fail_on`, and checks that could not be evaluated.
+    pub gated: Vec<CheckId>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub not_applicable: usize,
+    pub manual: usize,
+}
+
+impl Counts {
+    pub fn of(statuses: impl Iterator<Item = Status>) -> Self {
+        let mut c = Counts::default();
+        for s in statuses {
+            match s {
+                Status::Pass => c.pass += 1,
+                Status::Fail => c.fail += 1,
+                Status::Error => c.error += 1,
+                Status::NotApplicable => c.not_applicable += 1,
+                Status::Manual => c.manual += 1,
+            }
+        }
+        c
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub checks: Counts,
+    pub controls: Counts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    #[serde(flatten)]
+    pub result: CheckResult,
+    pub remediation: String,
+    /// `framework:control` ids this check evidences.
+    pub controls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkReport {
+    pub id: FrameworkId,
+    pub name: String,
+    pub version: String,
+    pub summary: Counts,
+    pub controls: Vec<ControlReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlReport {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    pub checks: Vec<CheckId>,
+    pub mitigates: Vec<MitigationReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MitigationReport {
+    pub risk: RiskId,
+    pub effect: f64,
+}
+
+/// Everything a report needs besides the evaluation itself.
+pub struct RunInfo<'a> {
+    pub catalog: &'a Catalog,
+    pub project: &'a Project,
+    pub tree: &'a Tree,
+    pub as_of: String,
+    pub fail_on: Severity,
+}
+
+impl Report {
+    pub fn new(run: &RunInfo<'_>, evaluation: &Evaluation) -> Self {
+        let gated: Vec<CheckId> = evaluation
+            .checks
+            .iter()
+            .filter(|c| is_gated(c, run.fail_on))
+            .map(|c| c.id.clone())
+            .collect();
+        let frameworks: Vec<FrameworkReport> = evaluation
+            .frameworks
+            .iter()
+            .map(|fw| framework_report(run.catalog, fw))
+            .collect();
+        let summary = Summary {
+            checks: Counts::of(evaluation.checks.iter().map(|c| c.status)),
+            controls: Counts::of(
+                frameworks
+                    .iter()
+                    .flat_map(|f| f.controls.iter().map(|c| c.status)),
+            ),
+        };
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            as_of: run.as_of.clone(),
+            project: ProjectInfo {
+                name: run.project.name.clone(),
+                config: run.project.config.as_ref().map(|p| p.display().to_string()),
+            },
+            targets: vec![target(run.tree)],
+            gate: Gate {
+                fail_on: run.fail_on,
+                passed: gated.is_empty(),
+                gated,
+            },
+            summary,
+            checks: evaluation
+                .checks
+                .iter()
+                .map(|result| check_report(run.catalog, result))
+                .collect(),
+            frameworks,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        text.push('\n');
+        text
+    }
+}
+
+/// A check gates the run when it fails at or above the threshold, or could
+/// not be evaluated at all: an unreadable input is never a pass.
+pub fn is_gated(check: &CheckResult, fail_on: Severity) -> bool {
+    match check.status {
+        Status::Fail => check.severity >= fail_on,
+        Status::Error => true,
+        _ => false,
+    }
+}
+
+fn target(tree: &Tree) -> Target {
+    Target {
+        kind: "repository",
+        path: tree.root.display().to_string(),
+        files: tree.files.len(),
+        symlinks_not_followed: tree.symlinks.clone(),
+        errors: tree.errors.iter().map(walk_error).collect(),
+    }
+}
+
+fn walk_error(e: &WalkError) -> WalkErrorReport {
+    WalkErrorReport {
+        path: e.path.clone(),
+        message: e.message.clone(),
+    }
+}
+
+fn check_report(catalog: &Catalog, result: &CheckResult) -> CheckReport {
+    CheckReport {
+        result: result.clone(),
+        remediation: catalog
+            .checks
+            .get(&result.id)
+            .map(|c| c.remediation.clone())
+            .unwrap_or_default(),
+        controls: catalog
+            .controls_using(&result.id)
+            .iter()
+            .map(|c| c.qualified_id())
+            .collect(),
+    }
+}
+
+fn framework_report(catalog: &Catalog, fw: &crate::engine::FrameworkResult) -> FrameworkReport {
+    let model = catalog.frameworks.get(&fw.id);
+    let controls: Vec<ControlReport> = fw
+        .controls
+        .iter()
+        .map(|c| ControlReport {
+            id: c.id.to_string(),
+            title: c.title.clone(),
+            status: c.status,
+            checks: c.checks.clone(),
+            mitigates: model
+                .and_then(|m| m.controls.iter().find(|mc| mc.id == c.id))
+                .map(|mc| {
+                    mc.mitigates
+                        .iter()
+                        .map(|m| MitigationReport {
+                            risk: m.risk.clone(),
+                            effect: m.effect,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    FrameworkReport {
+        id: fw.id.clone(),
+        name: fw.name.clone(),
+        version: model.map(|m| m.version.clone()).unwrap_or_default(),
+        summary: Counts::of(controls.iter().map(|c| c.status)),
+        controls,
+    }
+}
