@@ -33,11 +33,13 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
-    let failing: Vec<&super::CheckReport> = report
+    let mut failing: Vec<&super::CheckReport> = report
         .checks
         .iter()
         .filter(|c| matches!(c.result.status, Status::Fail | Status::Error))
         .collect();
+    // Most severe first: what to fix comes before what to schedule.
+    failing.sort_by(|a, b| b.result.severity.cmp(&a.result.severity).then_with(|| a.result.id.cmp(&b.result.id)));
     if !failing.is_empty() {
         let _ = writeln!(out, "\nFailing checks");
         for check in failing {

@@ -202,14 +202,16 @@ impl Report {
     }
 }
 
-/// A check gates the run when it fails at or above the threshold, or could
-/// not be evaluated at all: an unreadable input is never a pass.
+/// A check gates the run when it fails at or above the threshold, or when
+/// any of its inputs could not be evaluated: an unreadable input is never a
+/// pass, whatever the check's severity.
 pub fn is_gated(check: &CheckResult, fail_on: Severity) -> bool {
-    match check.status {
-        Status::Fail => check.severity >= fail_on,
-        Status::Error => true,
-        _ => false,
-    }
+    !check.errors.is_empty()
+        || match check.status {
+            Status::Fail => check.severity >= fail_on,
+            Status::Error => true,
+            _ => false,
+        }
 }
 
 fn target(tree: &Tree) -> Target {
