@@ -36,6 +36,8 @@ pub struct FrameworkResult {
 /// Results of every check and of the selected frameworks' controls.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
+    /// Files opened and read: each at most once, however many checks use it.
+    pub files_read: usize,
     pub checks: Vec<CheckResult>,
     pub frameworks: Vec<FrameworkResult>,
 }
@@ -70,6 +72,7 @@ pub fn evaluate(
         .collect();
     let frameworks = rollup(catalog, project, &results);
     Evaluation {
+        files_read: per_file.len(),
         checks: results,
         frameworks,
     }

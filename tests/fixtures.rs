@@ -1,6 +1,14 @@
 //! Table-driven: every repository under `fixtures/repos/` is evaluated with the
 //! built-in checks and compared, exactly, with `<name>.expected.toml` beside it.
 
+// Test helpers may panic: a panic is a test failure with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use assay::engine::{self, EngineOptions};
 use assay::outcome::{CheckResult, Finding};
 use assay::walk::{self, WalkOptions};
@@ -45,20 +53,38 @@ fn compare(name: &str, expected: &ExpectedCheck, actual: &CheckResult) -> Vec<St
     let mut problems = Vec::new();
     let id = &actual.id;
     if actual.status.as_str() != expected.status {
-        problems.push(format!("{name}: {id}: status {} != expected {}", actual.status, expected.status));
+        problems.push(format!(
+            "{name}: {id}: status {} != expected {}",
+            actual.status, expected.status
+        ));
     }
     let found = sorted(actual.findings.iter().map(location).collect());
     if found != sorted(expected.findings.clone()) {
-        problems.push(format!("{name}: {id}: findings {found:?} != expected {:?}", sorted(expected.findings.clone())));
+        problems.push(format!(
+            "{name}: {id}: findings {found:?} != expected {:?}",
+            sorted(expected.findings.clone())
+        ));
     }
-    let errors = sorted(actual.errors.iter().map(|e| e.path.clone().unwrap_or_default()).collect());
+    let errors = sorted(
+        actual
+            .errors
+            .iter()
+            .map(|e| e.path.clone().unwrap_or_default())
+            .collect(),
+    );
     if errors != sorted(expected.errors.clone()) {
-        problems.push(format!("{name}: {id}: errors {errors:?} != expected {:?}", expected.errors));
+        problems.push(format!(
+            "{name}: {id}: errors {errors:?} != expected {:?}",
+            expected.errors
+        ));
     }
     if let Some(skipped) = expected.skipped_binary
         && skipped != actual.skipped_binary
     {
-        problems.push(format!("{name}: {id}: skipped_binary {} != expected {skipped}", actual.skipped_binary));
+        problems.push(format!(
+            "{name}: {id}: skipped_binary {} != expected {skipped}",
+            actual.skipped_binary
+        ));
     }
     problems
 }
@@ -86,12 +112,23 @@ fn every_fixture_repository_gives_exactly_its_expected_findings() {
             .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
         let loaded = assay::load::load(&dir).unwrap();
         let tree = walk::walk(&dir, WalkOptions::default()).unwrap();
-        let evaluation = engine::evaluate(&loaded.catalog, &loaded.project, &tree, EngineOptions::default());
-        let actual: BTreeMap<String, &CheckResult> =
-            evaluation.checks.iter().map(|c| (c.id.to_string(), c)).collect();
+        let evaluation = engine::evaluate(
+            &loaded.catalog,
+            &loaded.project,
+            &tree,
+            EngineOptions::default(),
+        );
+        let actual: BTreeMap<String, &CheckResult> = evaluation
+            .checks
+            .iter()
+            .map(|c| (c.id.to_string(), c))
+            .collect();
         let expected_ids: Vec<&String> = expected.checks.keys().collect();
         let actual_ids: Vec<&String> = actual.keys().collect();
-        assert_eq!(expected_ids, actual_ids, "{name}: the expected file must list every check");
+        assert_eq!(
+            expected_ids, actual_ids,
+            "{name}: the expected file must list every check"
+        );
         for (id, exp) in &expected.checks {
             problems.extend(compare(&name, exp, actual[id]));
         }

@@ -39,7 +39,12 @@ pub fn render(report: &Report) -> String {
         .filter(|c| matches!(c.result.status, Status::Fail | Status::Error))
         .collect();
     // Most severe first: what to fix comes before what to schedule.
-    failing.sort_by(|a, b| b.result.severity.cmp(&a.result.severity).then_with(|| a.result.id.cmp(&b.result.id)));
+    failing.sort_by(|a, b| {
+        b.result
+            .severity
+            .cmp(&a.result.severity)
+            .then_with(|| a.result.id.cmp(&b.result.id))
+    });
     if !failing.is_empty() {
         let _ = writeln!(out, "\nFailing checks");
         for check in failing {

@@ -53,6 +53,8 @@ pub struct Target {
     pub kind: &'static str,
     pub path: String,
     pub files: usize,
+    /// Files some check read; the others were judged by path alone.
+    pub files_read: usize,
     /// Symbolic links seen and not followed.
     pub symlinks_not_followed: Vec<String>,
     pub errors: Vec<WalkErrorReport>,
@@ -178,7 +180,7 @@ impl Report {
                 name: run.project.name.clone(),
                 config: run.project.config.as_ref().map(|p| p.display().to_string()),
             },
-            targets: vec![target(run.tree)],
+            targets: vec![target(run.tree, evaluation.files_read)],
             gate: Gate {
                 fail_on: run.fail_on,
                 passed: gated.is_empty(),
@@ -214,11 +216,12 @@ pub fn is_gated(check: &CheckResult, fail_on: Severity) -> bool {
         }
 }
 
-fn target(tree: &Tree) -> Target {
+fn target(tree: &Tree, files_read: usize) -> Target {
     Target {
         kind: "repository",
         path: tree.root.display().to_string(),
         files: tree.files.len(),
+        files_read,
         symlinks_not_followed: tree.symlinks.clone(),
         errors: tree.errors.iter().map(walk_error).collect(),
     }

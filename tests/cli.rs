@@ -1,0 +1,358 @@
+//! The binary end to end: exit codes, formats, determinism and redaction.
+
+// Test helpers may panic: a panic is a test failure with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::Path;
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn assay_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
+    cmd.args(args)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn assay(args: &[&str]) -> Run {
+    assay_env(args, &[])
+}
+
+/// Secrets planted in the demo, read from the files so the test holds none.
+fn planted_secrets() -> Vec<String> {
+    let settings = std::fs::read_to_string("examples/acme/service/app/settings.py").unwrap();
+    let key = regex::Regex::new(r"AKIA[A-Z0-9]{16}").unwrap();
+    let mut secrets: Vec<String> = key
+        .find_iter(&settings)
+        .map(|m| m.as_str().to_owned())
+        .collect();
+    let pem = std::fs::read_to_string("examples/acme/service/deploy/bastion_ed25519").unwrap();
+    secrets.extend(
+        pem.lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::to_owned),
+    );
+    secrets.dedup();
+    assert!(secrets.len() >= 2);
+    secrets
+}
+
+#[test]
+fn demo_fails_its_gate_and_names_each_planted_violation() {
+    let run = assay(&["check", "examples/acme"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for expected in [
+        "app/settings.py:8:21  AWS access key id committed",
+        "deploy/bastion_ed25519:1:1  private key committed",
+        "Dockerfile:9  container runs as root",
+        "support-tool/Dockerfile:1  base image not pinned",
+        "support-tool/config.toml  support tool audit logging is not enabled",
+        "Acme Security Standard (acme)",
+        "gate: FAILED (fail-on high)",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing `{expected}` in:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn secrets_are_redacted_in_every_format() {
+    let secrets = planted_secrets();
+    for format in ["human", "json"] {
+        let run = assay(&["check", "examples/acme", "--format", format]);
+        for secret in &secrets {
+            assert!(
+                !run.stdout.contains(secret.as_str()),
+                "{format} output leaks a secret"
+            );
+            assert!(
+                !run.stderr.contains(secret.as_str()),
+                "{format} stderr leaks a secret"
+            );
+        }
+        assert!(
+            run.stdout.contains("AKIA****************"),
+            "{format}: redacted form shown"
+        );
+    }
+}
+
+#[test]
+fn json_report_validates_against_the_shipped_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schemas/report.schema.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for dir in [
+        "examples/acme",
+        "fixtures/repos/bad",
+        "fixtures/repos/good",
+        "fixtures/repos/docs-only",
+    ] {
+        let run = assay(&["check", dir, "--format", "json", "--as-of", "2026-11-26"]);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{dir}: {errors:#?}");
+        assert_eq!(report["as_of"], "2026-11-26T00:00:00Z");
+    }
+}
+
+#[test]
+fn output_is_identical_across_runs_and_thread_counts() {
+    let epoch = [("SOURCE_DATE_EPOCH", "1764115200")];
+    for format in ["json", "human"] {
+        let args = ["check", "examples/acme", "--format", format];
+        let one = assay_env(&args, &[epoch[0], ("RAYON_NUM_THREADS", "1")]);
+        let many = assay_env(&args, &[epoch[0], ("RAYON_NUM_THREADS", "8")]);
+        let again = assay_env(&args, &[epoch[0]]);
+        assert_eq!(one.stdout, many.stdout, "{format}");
+        assert_eq!(one.stdout, again.stdout, "{format}");
+        assert!(
+            one.stdout.contains("2025-11-26T00:00:00Z"),
+            "SOURCE_DATE_EPOCH pins as_of"
+        );
+    }
+}
+
+#[test]
+fn exit_codes_follow_the_gate() {
+    assert_eq!(assay(&["check", "fixtures/repos/good"]).code, 0);
+    assert_eq!(assay(&["check", "fixtures/repos/bad"]).code, 1);
+    // docs-only fails medium and low checks only.
+    assert_eq!(assay(&["check", "fixtures/repos/docs-only"]).code, 0);
+    assert_eq!(
+        assay(&["check", "fixtures/repos/docs-only", "--fail-on", "medium"]).code,
+        1
+    );
+    assert_eq!(
+        assay(&["check", "fixtures/repos/docs-only", "--fail-on", "critical"]).code,
+        0
+    );
+}
+
+#[test]
+fn bad_usage_and_bad_definitions_exit_2() {
+    let missing = assay(&["check", "fixtures/no-such-dir"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stderr
+            .contains("`fixtures/no-such-dir` is not a directory"),
+        "{}",
+        missing.stderr
+    );
+
+    let invalid = assay(&["check", "fixtures/invalid/many"]);
+    assert_eq!(invalid.code, 2);
+    assert!(
+        invalid.stderr.contains("assay::load::invalid_regex"),
+        "{}",
+        invalid.stderr
+    );
+    assert!(
+        invalid.stderr.contains("5 problem(s) in the definitions"),
+        "{}",
+        invalid.stderr
+    );
+    assert!(invalid.stdout.is_empty());
+
+    let flag = assay(&["check", "--no-such-flag"]);
+    assert_eq!(flag.code, 2);
+    assert_eq!(assay(&["check", ".", "--fail-on", "severe"]).code, 2);
+
+    let as_of = assay(&["check", "fixtures/repos/good", "--as-of", "next tuesday"]);
+    assert_eq!(as_of.code, 2);
+    assert!(
+        as_of.stderr.contains("is not a date or timestamp"),
+        "{}",
+        as_of.stderr
+    );
+
+    let epoch = assay_env(
+        &["check", "fixtures/repos/good"],
+        &[("SOURCE_DATE_EPOCH", "soon")],
+    );
+    assert_eq!(epoch.code, 2);
+    assert!(
+        epoch.stderr.contains("SOURCE_DATE_EPOCH"),
+        "{}",
+        epoch.stderr
+    );
+
+    let framework = assay(&["check", "examples/acme", "--framework", "soc3"]);
+    assert_eq!(framework.code, 2);
+    assert!(
+        framework.stderr.contains("unknown framework `soc3`"),
+        "{}",
+        framework.stderr
+    );
+    assert!(
+        framework.stderr.contains("did you mean `soc2`?"),
+        "{}",
+        framework.stderr
+    );
+}
+
+#[test]
+fn framework_flag_restricts_the_report() {
+    let run = assay(&[
+        "check",
+        "examples/acme",
+        "--framework",
+        "soc2",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ids: Vec<&str> = report["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["soc2"]);
+}
+
+#[test]
+fn validate_reports_success_or_every_problem() {
+    let ok = assay(&["validate", "examples/acme"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(
+        ok.stdout
+            .starts_with("definitions are valid: 9 checks, 3 frameworks"),
+        "{}",
+        ok.stdout
+    );
+    let bad = assay(&["validate", "fixtures/invalid/unknown-check"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("unknown check `repo.codeowner`"),
+        "{}",
+        bad.stderr
+    );
+    assert!(
+        bad.stderr.contains("frameworks/fw.toml:8:11"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn explain_shows_links_in_both_directions() {
+    let check = assay(&["explain", "repo.secrets.aws-access-key"]);
+    assert_eq!(check.code, 0);
+    for part in [
+        "What it checks",
+        "Why it matters",
+        "Example",
+        "Evidence produced",
+        "Remediation",
+        "soc2:CC6.1",
+        "iso27001:A.5.17",
+        "mitigates cloud-credential-leak",
+    ] {
+        assert!(
+            check.stdout.contains(part),
+            "missing `{part}`:\n{}",
+            check.stdout
+        );
+    }
+    let control = assay(&["explain", "soc2:CC8.1"]);
+    assert!(
+        control.stdout.contains("repo.codeowners"),
+        "{}",
+        control.stdout
+    );
+    assert!(
+        control.stdout.contains("unreviewed-malicious-change"),
+        "{}",
+        control.stdout
+    );
+    let risk = assay(&[
+        "explain",
+        "insider-data-theft",
+        "--project",
+        "examples/acme",
+    ]);
+    assert!(
+        risk.stdout
+            .contains("Insider steals customer data through support tooling"),
+        "project risk overrides the catalog"
+    );
+    assert!(risk.stdout.contains("acme:ACME-1"), "{}", risk.stdout);
+    let framework = assay(&["explain", "soc2"]);
+    assert!(
+        framework.stdout.contains("framework soc2"),
+        "{}",
+        framework.stdout
+    );
+    let unknown = assay(&["explain", "repo.codeowner"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("did you mean `repo.codeowners`?"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn list_shows_every_kind() {
+    let checks = assay(&["list", "checks"]).stdout;
+    for id in [
+        "repo.secrets.aws-access-key",
+        "repo.secrets.private-key",
+        "repo.codeowners",
+        "repo.security-policy",
+        "repo.dependency-updates",
+        "docker.non-root",
+        "docker.pinned-base-image",
+    ] {
+        assert!(checks.contains(id), "{id}");
+    }
+    assert!(assay(&["list", "risks"]).stdout.lines().count() >= 12);
+    assert!(assay(&["list", "frameworks"]).stdout.contains("iso27001"));
+    let project = assay(&["list", "controls", "--project", "examples/acme"]).stdout;
+    assert!(
+        project.contains("acme:ACME-3") && project.contains("manual"),
+        "{project}"
+    );
+    assert_eq!(assay(&["list", "gadgets"]).code, 2);
+}
+
+#[test]
+fn readme_commands_are_the_ones_tested() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(readme.contains("cargo run --release -- check examples/acme"));
+    assert!(readme.contains("./scripts/test"));
+    assert!(Path::new("scripts/test").exists());
+    let ci = std::fs::read_to_string(".ci/run").unwrap();
+    assert!(
+        ci.contains("./scripts/test"),
+        ".ci/run runs the README's test command"
+    );
+}
