@@ -52,27 +52,32 @@ pub fn evaluate(
     let checks: Vec<&Check> = catalog.checks.values().collect();
     let selected = select(&checks, &tree.files);
     let per_file = read_and_match(&checks, &selected, &tree.files, options);
+    let files_read = per_file.len();
+    // Regroup by check, keeping file order: the merge below sees one check's inputs only.
+    let mut paths: Vec<Vec<&str>> = vec![Vec::new(); checks.len()];
+    for (file, cs) in tree.files.iter().zip(&selected) {
+        for &ci in cs {
+            if let Some(p) = paths.get_mut(ci) {
+                p.push(file.relative.as_str());
+            }
+        }
+    }
+    let mut outcomes: Vec<Vec<(usize, FileOutcome)>> = vec![Vec::new(); checks.len()];
+    for (fi, outs) in per_file {
+        for (ci, outcome) in outs {
+            if let Some(o) = outcomes.get_mut(ci) {
+                o.push((fi, outcome));
+            }
+        }
+    }
     let results: Vec<CheckResult> = checks
         .iter()
-        .enumerate()
-        .map(|(ci, check)| {
-            let files: Vec<&str> = selected
-                .iter()
-                .enumerate()
-                .filter(|(_, cs)| cs.contains(&ci))
-                .filter_map(|(fi, _)| tree.files.get(fi).map(|f| f.relative.as_str()))
-                .collect();
-            let outcomes = per_file.iter().flat_map(|(fi, outs)| {
-                outs.iter()
-                    .filter(|(c, _)| *c == ci)
-                    .map(move |(_, o)| (*fi, o))
-            });
-            merge(check, &files, outcomes, tree)
-        })
+        .zip(paths.iter().zip(outcomes))
+        .map(|(check, (files, outs))| merge(check, files, outs, tree))
         .collect();
     let frameworks = rollup(catalog, project, &results);
     Evaluation {
-        files_read: per_file.len(),
+        files_read,
         checks: results,
         frameworks,
     }
@@ -154,10 +159,10 @@ fn read_file(file: &TreeFile, limit: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-fn merge<'a>(
+fn merge(
     check: &Check,
     selected: &[&str],
-    outcomes: impl Iterator<Item = (usize, &'a FileOutcome)>,
+    outcomes: Vec<(usize, FileOutcome)>,
     tree: &Tree,
 ) -> CheckResult {
     let mut findings = Vec::new();
@@ -188,13 +193,10 @@ fn merge<'a>(
                 match outcome {
                     FileOutcome::Examined(f) => {
                         examined += 1;
-                        findings.extend(f.iter().cloned());
+                        findings.extend(f);
                     }
                     FileOutcome::Binary => skipped_binary += 1,
-                    FileOutcome::Error(message) => errors.push(EvalError {
-                        path,
-                        message: message.clone(),
-                    }),
+                    FileOutcome::Error(message) => errors.push(EvalError { path, message }),
                 }
             }
         }

@@ -1,5 +1,6 @@
-//! Table-driven: every repository under `fixtures/repos/` is evaluated with the
-//! built-in checks and compared, exactly, with `<name>.expected.toml` beside it.
+//! Table-driven: every repository under `fixtures/repos/` is evaluated and
+//! compared, exactly, with `<name>.expected.toml` beside it. A fixture with an
+//! `assay.toml` adds its own checks and names its repository.
 
 // Test helpers may panic: a panic is a test failure with its message.
 #![allow(
@@ -111,7 +112,7 @@ fn every_fixture_repository_gives_exactly_its_expected_findings() {
         let expected: Expected = toml::from_str(&std::fs::read_to_string(&expected_path).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
         let loaded = assay::load::load(&dir).unwrap();
-        let tree = walk::walk(&dir, WalkOptions::default()).unwrap();
+        let tree = walk::walk(&loaded.project.repository, WalkOptions::default()).unwrap();
         let evaluation = engine::evaluate(
             &loaded.catalog,
             &loaded.project,
