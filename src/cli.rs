@@ -5,7 +5,7 @@
 use crate::engine::{self, EngineOptions};
 use crate::explain::{self, Listing};
 use crate::load::{self, Loaded};
-use crate::model::{FrameworkId, Severity};
+use crate::model::{ExportKind, ExportSpec, Selection, Severity};
 use crate::report::{self, Format, Report, RunInfo};
 use crate::walk::{self, WalkOptions};
 use clap::{Parser, Subcommand};
@@ -69,6 +69,10 @@ pub struct CheckArgs {
     /// Report only this framework (repeatable); overrides `assay.toml`.
     #[arg(long, value_name = "ID")]
     pub framework: Vec<String>,
+    /// Read an export of this kind from this file (repeatable), e.g.
+    /// `aws.iam.credential-report=report.csv`; adds to the exports of `assay.toml`.
+    #[arg(long, value_name = "KIND=PATH")]
+    pub export: Vec<String>,
     /// Also read files that `.gitignore` or `.ignore` exclude.
     #[arg(long)]
     pub no_ignore: bool,
@@ -134,6 +138,13 @@ fn check(args: &CheckArgs) -> Exit {
             }
         }
     }
+    match cli_exports(&args.export, &loaded.project.exports) {
+        Ok(mut extra) => loaded.project.exports.append(&mut extra),
+        Err(e) => {
+            diagnostic(&e);
+            return Exit::Usage;
+        }
+    }
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
     let as_of = match crate::time::as_of(args.as_of.as_deref(), epoch.as_deref()) {
         Ok(t) => t,
@@ -154,6 +165,7 @@ fn check(args: &CheckArgs) -> Exit {
     };
     let engine_options = EngineOptions {
         max_file_size: args.max_file_size,
+        as_of,
     };
     let evaluation = engine::evaluate(&loaded.catalog, &loaded.project, &tree, engine_options);
     let run = RunInfo {
@@ -175,43 +187,76 @@ fn check(args: &CheckArgs) -> Exit {
     }
 }
 
-/// `--framework` names that exist, or a diagnostic for the first that does not.
+/// `--framework` selections that exist, or a diagnostic for the first that does not.
 fn select_frameworks(
     loaded: &Loaded,
     names: &[String],
-) -> Result<Vec<FrameworkId>, UnknownFramework> {
+) -> Result<Vec<Selection>, UnknownFramework> {
     names
         .iter()
         .map(|name| {
-            if loaded.catalog.frameworks.contains_key(name.as_str()) {
-                Ok(FrameworkId::new(name.clone()))
-            } else {
-                let known = loaded.catalog.frameworks.keys().map(FrameworkId::as_str);
-                Err(UnknownFramework {
-                    name: name.clone(),
-                    help: load::suggest(name, known).or_else(|| {
-                        Some(format!(
-                            "loaded frameworks: {}",
-                            loaded
-                                .catalog
-                                .frameworks
-                                .keys()
-                                .map(FrameworkId::as_str)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    }),
-                })
-            }
+            load::resolve_selection(&loaded.catalog, name)
+                .map_err(|(kind, name, help)| UnknownFramework { kind, name, help })
         })
         .collect()
 }
 
-/// `--framework` named no loaded framework.
+/// Exports given as `--export KIND=PATH`, named after their kind.
+fn cli_exports(given: &[String], declared: &[ExportSpec]) -> Result<Vec<ExportSpec>, BadExport> {
+    let mut out: Vec<ExportSpec> = Vec::new();
+    for arg in given {
+        let Some((kind_name, path)) = arg
+            .split_once('=')
+            .filter(|(k, p)| !k.is_empty() && !p.is_empty())
+        else {
+            return Err(BadExport {
+                message: format!("`--export {arg}` is not KIND=PATH"),
+                help: "for example `--export aws.iam.credential-report=report.csv`".to_owned(),
+            });
+        };
+        let Some(kind) = ExportKind::from_name(kind_name) else {
+            let names = ExportKind::ALL.iter().map(|k| k.name());
+            return Err(BadExport {
+                message: format!("unknown export kind `{kind_name}`"),
+                help: load::suggest(kind_name, names.clone()).unwrap_or_else(|| {
+                    format!("export kinds are: {}", names.collect::<Vec<_>>().join(", "))
+                }),
+            });
+        };
+        let taken = |n: &str| declared.iter().chain(&out).any(|e| e.name == n);
+        let mut name = kind_name.to_owned();
+        let mut n = 2;
+        while taken(&name) {
+            name = format!("{kind_name}#{n}");
+            n += 1;
+        }
+        out.push(ExportSpec {
+            name,
+            kind,
+            path: path.to_owned(),
+            base: PathBuf::new(),
+            confined: false,
+        });
+    }
+    Ok(out)
+}
+
+/// A malformed `--export`.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("unknown framework `{name}`")]
+#[error("{message}")]
+#[diagnostic(code(assay::cli::export))]
+pub struct BadExport {
+    message: String,
+    #[help]
+    help: String,
+}
+
+/// `--framework` named no loaded framework, or no baseline of it.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("unknown {kind} `{name}`")]
 #[diagnostic(code(assay::cli::unknown_framework))]
 pub struct UnknownFramework {
+    kind: &'static str,
     name: String,
     #[help]
     help: Option<String>,

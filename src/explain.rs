@@ -1,6 +1,8 @@
 //! `assay explain ID` and `assay list`: the catalog, and how it links together.
 
-use crate::model::{Catalog, Check, ControlRef, Framework, Risk};
+use crate::model::{
+    Assertion, Catalog, Check, CheckKind, ControlRef, FileSelector, Framework, RecordCheck, Risk,
+};
 use std::fmt::Write;
 
 /// An id that names nothing.
@@ -61,17 +63,11 @@ fn explain_check(catalog: &Catalog, check: &Check) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "check {}: {}", check.id, check.title);
     let _ = writeln!(out, "  severity:  {}", check.severity);
-    let _ = writeln!(out, "  assertion: {}", check.assertion.name());
-    if let Some(re) = check.assertion.pattern() {
-        let _ = writeln!(out, "  pattern:   {}", re.as_str());
-    }
-    let _ = writeln!(out, "  files:     {}", check.files.patterns.join(", "));
-    if !check.files.exclude_patterns.is_empty() {
-        let _ = writeln!(
-            out,
-            "  excluding: {}",
-            check.files.exclude_patterns.join(", ")
-        );
+    let _ = writeln!(out, "  source:    {}", check.source_names().join(", "));
+    let _ = writeln!(out, "  assertion: {}", check.assertion_name());
+    match &check.kind {
+        CheckKind::Files { files, assertion } => explain_files(&mut out, files, assertion),
+        CheckKind::Records(r) => explain_records(&mut out, r),
     }
     let _ = writeln!(
         out,
@@ -98,6 +94,29 @@ fn explain_check(catalog: &Catalog, check: &Check) -> String {
         }
     }
     out
+}
+
+fn explain_files(out: &mut String, files: &FileSelector, assertion: &Assertion) {
+    if let Some(re) = assertion.pattern() {
+        let _ = writeln!(out, "  pattern:   {}", re.as_str());
+    }
+    let _ = writeln!(out, "  files:     {}", files.patterns.join(", "));
+    if !files.exclude_patterns.is_empty() {
+        let _ = writeln!(out, "  excluding: {}", files.exclude_patterns.join(", "));
+    }
+}
+
+fn explain_records(out: &mut String, r: &RecordCheck) {
+    if let Some(each) = &r.each {
+        let _ = writeln!(out, "  each:      {each}");
+    }
+    if let Some(condition) = &r.condition {
+        let _ = writeln!(out, "  where:     {condition}");
+    }
+    let _ = writeln!(out, "  schema:    {}", r.schema);
+    if let Some(label) = &r.label {
+        let _ = writeln!(out, "  label:     {label}");
+    }
 }
 
 fn explain_framework(fw: &Framework) -> String {

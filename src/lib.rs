@@ -16,5 +16,7 @@ pub mod model;
 pub mod outcome;
 pub mod redact;
 pub mod report;
+pub mod schema;
+pub mod source;
 pub mod time;
 pub mod walk;

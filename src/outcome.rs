@@ -37,7 +37,7 @@ impl fmt::Display for Status {
 }
 
 /// One failing item.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Finding {
     /// File relative to the repository root; absent when the finding is about
     /// the repository as a whole (a required file missing).
@@ -53,6 +53,15 @@ pub struct Finding {
     /// The matched text, redacted unless the check allows showing it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
+    /// The export the record came from, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export: Option<String>,
+    /// JSON Pointer of the record within its document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// What the record is called: a user, a resource address, a workload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// Something that kept a check from being fully evaluated.
@@ -69,14 +78,21 @@ pub struct CheckResult {
     pub id: CheckId,
     pub title: String,
     pub severity: Severity,
+    /// `repo` for file checks; the record sources of a record check.
+    pub sources: Vec<&'static str>,
     pub assertion: &'static str,
     pub status: Status,
-    /// Files the check selected and examined.
+    /// Files examined (file checks) or records of the population (record checks).
     pub examined: usize,
+    /// How many of those failed.
+    pub failing: usize,
     /// Selected files skipped because they are binary.
     pub skipped_binary: usize,
     pub findings: Vec<Finding>,
     pub errors: Vec<EvalError>,
+    /// Why a check had nothing to evaluate, when that needs saying.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A control's status within its framework.

@@ -1,6 +1,13 @@
-//! Table-driven: every repository under `fixtures/repos/` is evaluated and
-//! compared, exactly, with `<name>.expected.toml` beside it. A fixture with an
-//! `assay.toml` adds its own checks and names its repository.
+//! Table-driven: every fixture under `fixtures/repos/` and `fixtures/projects/`
+//! is evaluated and compared, exactly, with `<name>.expected.toml` beside it.
+//! A fixture with an `assay.toml` adds its own checks, names its repository
+//! and declares exports.
+//!
+//! Findings are written `path:line:column`, `path:line`, `path` or
+//! `(repository)` for repository files, and `export:line` (CSV rows),
+//! `export:label` or `export/pointer` for export records. With `only`, the
+//! checks matching those globs are compared and must all be listed; without
+//! it, every check must be listed.
 
 // Test helpers may panic: a panic is a test failure with its message.
 #![allow(
@@ -20,6 +27,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Expected {
+    as_of: Option<String>,
+    only: Option<Vec<String>>,
     checks: BTreeMap<String, ExpectedCheck>,
 }
 
@@ -31,10 +40,20 @@ struct ExpectedCheck {
     findings: Vec<String>,
     #[serde(default)]
     errors: Vec<String>,
+    #[serde(default)]
+    error_contains: Vec<String>,
     skipped_binary: Option<usize>,
+    population: Option<usize>,
 }
 
 fn location(f: &Finding) -> String {
+    if let Some(export) = &f.export {
+        return match (f.line, &f.label, &f.pointer) {
+            (Some(line), _, _) => format!("{export}:{line}"),
+            (None, Some(label), _) => format!("{export}:{label}"),
+            (None, None, pointer) => format!("{export}{}", pointer.clone().unwrap_or_default()),
+        };
+    }
     let mut s = f.path.clone().unwrap_or_else(|| "(repository)".into());
     if let Some(line) = f.line {
         s.push_str(&format!(":{line}"));
@@ -50,13 +69,13 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-fn compare(name: &str, expected: &ExpectedCheck, actual: &CheckResult) -> Vec<String> {
+fn compare(name: &str, dir: &Path, expected: &ExpectedCheck, actual: &CheckResult) -> Vec<String> {
     let mut problems = Vec::new();
     let id = &actual.id;
     if actual.status.as_str() != expected.status {
         problems.push(format!(
-            "{name}: {id}: status {} != expected {}",
-            actual.status, expected.status
+            "{name}: {id}: status {} != expected {} ({:?})",
+            actual.status, expected.status, actual.errors
         ));
     }
     let found = sorted(actual.findings.iter().map(location).collect());
@@ -66,18 +85,38 @@ fn compare(name: &str, expected: &ExpectedCheck, actual: &CheckResult) -> Vec<St
             sorted(expected.findings.clone())
         ));
     }
+    // Export paths are shown as declared (under the project directory); compare them relative to it.
+    let prefix = format!("{}/", dir.display());
     let errors = sorted(
         actual
             .errors
             .iter()
-            .map(|e| e.path.clone().unwrap_or_default())
+            .map(|e| {
+                e.path
+                    .clone()
+                    .unwrap_or_default()
+                    .trim_start_matches(&prefix)
+                    .to_owned()
+            })
             .collect(),
     );
     if errors != sorted(expected.errors.clone()) {
         problems.push(format!(
-            "{name}: {id}: errors {errors:?} != expected {:?}",
-            expected.errors
+            "{name}: {id}: errors {errors:?} != expected {:?} ({:?})",
+            expected.errors, actual.errors
         ));
+    }
+    for needle in &expected.error_contains {
+        if !actual
+            .errors
+            .iter()
+            .any(|e| e.message.contains(needle.as_str()))
+        {
+            problems.push(format!(
+                "{name}: {id}: no error says `{needle}`: {:?}",
+                actual.errors
+            ));
+        }
     }
     if let Some(skipped) = expected.skipped_binary
         && skipped != actual.skipped_binary
@@ -87,51 +126,81 @@ fn compare(name: &str, expected: &ExpectedCheck, actual: &CheckResult) -> Vec<St
             actual.skipped_binary
         ));
     }
+    if let Some(population) = expected.population
+        && population != actual.examined
+    {
+        problems.push(format!(
+            "{name}: {id}: population {} != expected {population}",
+            actual.examined
+        ));
+    }
+    if actual.failing != actual.findings.len() && actual.sources != ["repo"] {
+        problems.push(format!(
+            "{name}: {id}: failing {} but {} findings",
+            actual.failing,
+            actual.findings.len()
+        ));
+    }
     problems
 }
 
 fn fixture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/repos");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let mut dirs = Vec::new();
+    for group in ["fixtures/repos", "fixtures/projects"] {
+        for entry in std::fs::read_dir(group).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            }
+        }
+    }
     dirs.sort();
     dirs
 }
 
+fn selected(only: Option<&Vec<String>>, id: &str) -> bool {
+    only.is_none_or(|globs| {
+        globs.iter().any(|g| {
+            globset::Glob::new(g)
+                .unwrap()
+                .compile_matcher()
+                .is_match(id)
+        })
+    })
+}
+
 #[test]
-fn every_fixture_repository_gives_exactly_its_expected_findings() {
+fn every_fixture_gives_exactly_its_expected_findings() {
     let dirs = fixture_dirs();
-    assert!(dirs.len() >= 3, "fixtures missing: {dirs:?}");
+    assert!(dirs.len() >= 20, "fixtures missing: {dirs:?}");
     let mut problems = Vec::new();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let expected_path = dir.with_file_name(format!("{name}.expected.toml"));
         let expected: Expected = toml::from_str(&std::fs::read_to_string(&expected_path).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
-        let loaded = assay::load::load(&dir).unwrap();
+        let loaded = assay::load::load(&dir).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let tree = walk::walk(&loaded.project.repository, WalkOptions::default()).unwrap();
-        let evaluation = engine::evaluate(
-            &loaded.catalog,
-            &loaded.project,
-            &tree,
-            EngineOptions::default(),
-        );
+        let as_of = assay::time::as_of(expected.as_of.as_deref(), Some("1780000000")).unwrap();
+        let options = EngineOptions {
+            as_of,
+            ..EngineOptions::default()
+        };
+        let evaluation = engine::evaluate(&loaded.catalog, &loaded.project, &tree, options);
         let actual: BTreeMap<String, &CheckResult> = evaluation
             .checks
             .iter()
+            .filter(|c| selected(expected.only.as_ref(), c.id.as_str()))
             .map(|c| (c.id.to_string(), c))
             .collect();
         let expected_ids: Vec<&String> = expected.checks.keys().collect();
         let actual_ids: Vec<&String> = actual.keys().collect();
         assert_eq!(
             expected_ids, actual_ids,
-            "{name}: the expected file must list every check"
+            "{name}: the expected file must list every compared check"
         );
         for (id, exp) in &expected.checks {
-            problems.extend(compare(&name, exp, actual[id]));
+            problems.extend(compare(&name, &dir, exp, actual[id]));
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));

@@ -164,6 +164,7 @@ fn a_file_above_the_size_limit_is_an_error_never_a_pass() {
     write(dir.path(), "small.txt", "ok\n");
     let options = EngineOptions {
         max_file_size: 1024,
+        ..EngineOptions::default()
     };
     let (_, eval) = evaluate(dir.path(), WalkOptions::default(), options);
     let result = check(&eval, "repo.secrets.aws-access-key");

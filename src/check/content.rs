@@ -21,6 +21,7 @@ pub fn contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<Findi
         column: None,
         message: format!("{}: pattern not found", check.message),
         excerpt: None,
+        ..Finding::default()
     }]
 }
 
@@ -42,6 +43,7 @@ pub fn not_contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<F
                 column: Some(column),
                 message: check.message.clone(),
                 excerpt: Some(excerpt),
+                ..Finding::default()
             }
         })
         .collect()

@@ -1,15 +1,16 @@
 //! Dockerfile assertions over parsed build stages.
 
-use super::{FileContents, FileOutcome};
+use super::{FileContents, Outcome};
 use crate::dockerfile::{Base, final_user};
 use crate::model::{Check, DockerAssertion};
 use crate::outcome::Finding;
 
-pub fn evaluate(check: &Check, assertion: DockerAssertion, file: &FileContents<'_>) -> FileOutcome {
+pub fn evaluate(check: &Check, assertion: DockerAssertion, file: &FileContents<'_>) -> Outcome {
     let stages = file.stages();
     if stages.is_empty() {
-        return FileOutcome::Error(
-            "no `FROM` instruction: not a Dockerfile this check can evaluate".to_owned(),
+        return Outcome::error(
+            file.path,
+            "no `FROM` instruction: not a Dockerfile this check can evaluate",
         );
     }
     let finding = |line: u32, message: String| Finding {
@@ -18,6 +19,7 @@ pub fn evaluate(check: &Check, assertion: DockerAssertion, file: &FileContents<'
         column: None,
         message,
         excerpt: None,
+        ..Finding::default()
     };
     let findings = match assertion {
         DockerAssertion::FinalUserNotRoot => {
@@ -53,5 +55,5 @@ pub fn evaluate(check: &Check, assertion: DockerAssertion, file: &FileContents<'
             })
             .collect(),
     };
-    FileOutcome::Examined(findings)
+    Outcome::file(findings)
 }

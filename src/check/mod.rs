@@ -1,27 +1,54 @@
-//! Check kinds: how one assertion judges the files it selects.
+//! Check kinds: how one assertion judges what it selects.
 //!
 //! The engine reads each file once and hands its bytes to every check that
 //! selects it ([`evaluate_file`]); assertions about existence only need the
-//! list of selected paths ([`presence`]).
+//! list of selected paths ([`presence`]); record checks judge records parsed
+//! from repository documents or streamed from exports ([`record`]).
 
 mod content;
 mod docker;
 pub mod presence;
+mod record;
+
+pub use record::{CompiledRecordCheck, Location, describe_error};
 
 use crate::dockerfile::{self, Stage};
-use crate::model::{Assertion, Check};
-use crate::outcome::Finding;
+use crate::model::{Assertion, Check, CheckKind};
+use crate::outcome::{EvalError, Finding};
 use std::cell::OnceCell;
 
-/// What one check concluded about one file.
+/// What one check concluded about one input (a file, or an export file).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileOutcome {
-    /// The file was examined; empty findings means it passed.
-    Examined(Vec<Finding>),
+pub enum Outcome {
+    /// Examined: `items` files or records judged, `failing` of them with findings.
+    Examined {
+        findings: Vec<Finding>,
+        items: usize,
+        failing: usize,
+    },
     /// Binary files are not text and are skipped by content assertions.
     Binary,
-    /// The file could not be evaluated.
-    Error(String),
+    /// The input could not be evaluated.
+    Error(EvalError),
+}
+
+impl Outcome {
+    /// One file judged, failing when it has findings.
+    pub fn file(findings: Vec<Finding>) -> Self {
+        let failing = usize::from(!findings.is_empty());
+        Outcome::Examined {
+            findings,
+            items: 1,
+            failing,
+        }
+    }
+
+    pub fn error(path: &str, message: impl Into<String>) -> Self {
+        Outcome::Error(EvalError {
+            path: Some(path.to_owned()).filter(|p| !p.is_empty()),
+            message: message.into(),
+        })
+    }
 }
 
 /// A file's bytes and what is derived from them, computed at most once
@@ -61,15 +88,18 @@ impl<'a> FileContents<'a> {
     }
 }
 
-/// Evaluates a content-reading check against one file.
-pub fn evaluate_file(check: &Check, file: &FileContents<'_>) -> FileOutcome {
+/// Evaluates a content-reading file check against one file.
+pub fn evaluate_file(check: &Check, file: &FileContents<'_>) -> Outcome {
     if file.is_binary() {
-        return FileOutcome::Binary;
+        return Outcome::Binary;
     }
-    match &check.assertion {
-        Assertion::Contains(re) => FileOutcome::Examined(content::contains(check, re, file)),
-        Assertion::NotContains(re) => FileOutcome::Examined(content::not_contains(check, re, file)),
-        Assertion::Dockerfile(assertion) => docker::evaluate(check, *assertion, file),
-        Assertion::Exists | Assertion::Absent => FileOutcome::Examined(Vec::new()),
+    let CheckKind::Files { assertion, .. } = &check.kind else {
+        return Outcome::file(Vec::new());
+    };
+    match assertion {
+        Assertion::Contains(re) => Outcome::file(content::contains(check, re, file)),
+        Assertion::NotContains(re) => Outcome::file(content::not_contains(check, re, file)),
+        Assertion::Dockerfile(d) => docker::evaluate(check, *d, file),
+        Assertion::Exists | Assertion::Absent => Outcome::file(Vec::new()),
     }
 }

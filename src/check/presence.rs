@@ -1,10 +1,10 @@
 //! `exists` / `absent`: judged from the list of selected paths alone.
 
-use crate::model::Check;
+use crate::model::{Check, FileSelector};
 use crate::outcome::Finding;
 
 /// `exists`: one finding when no file is selected.
-pub fn exists(check: &Check, selected: &[&str]) -> Vec<Finding> {
+pub fn exists(check: &Check, files: &FileSelector, selected: &[&str]) -> Vec<Finding> {
     if !selected.is_empty() {
         return Vec::new();
     }
@@ -15,8 +15,7 @@ pub fn exists(check: &Check, selected: &[&str]) -> Vec<Finding> {
         message: format!(
             "{}: no file matches {}",
             check.message,
-            check
-                .files
+            files
                 .patterns
                 .iter()
                 .map(|p| format!("`{p}`"))
@@ -24,6 +23,7 @@ pub fn exists(check: &Check, selected: &[&str]) -> Vec<Finding> {
                 .join(", ")
         ),
         excerpt: None,
+        ..Finding::default()
     }]
 }
 
@@ -37,6 +37,7 @@ pub fn absent(check: &Check, selected: &[&str]) -> Vec<Finding> {
             column: None,
             message: format!("{}: this file must not exist", check.message),
             excerpt: None,
+            ..Finding::default()
         })
         .collect()
 }

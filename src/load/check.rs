@@ -3,9 +3,13 @@
 use super::error::LoadError;
 use super::raw::RawCheck;
 use super::source::{SourceFile, span};
-use crate::model::{Assertion, Check, CheckDoc, CheckId, DockerAssertion, FileSelector, Origin};
+use crate::model::{
+    Assertion, Check, CheckDoc, CheckId, CheckKind, DockerAssertion, ExportKind, FileSelector,
+    Origin, Pointer, RecordCheck, RecordSource,
+};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
+use serde_json::Value;
 use std::ops::Range;
 use toml::Spanned;
 
@@ -36,50 +40,22 @@ enum Kind {
     Docker(DockerAssertion),
 }
 
+/// What a check's `source` names.
+enum Sources {
+    Repo,
+    Records(Vec<RecordSource>),
+}
+
 pub fn compile(raw: RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) -> Option<Check> {
     let before = errors.len();
-    if let Some(source) = &raw.source
-        && source.get_ref() != "repo"
-    {
-        errors.push(LoadError::UnknownSource {
-            name: source.get_ref().clone(),
-            src: file.src(),
-            span: span(source.span()),
-        });
-    }
-    let kind = assertion_kind(&raw.assert, file, errors);
-    let pattern = match (&kind, &raw.pattern) {
-        (Some(Kind::Contains | Kind::NotContains), Some(p)) => compile_regex(p, file, errors),
-        (Some(Kind::Contains | Kind::NotContains), None) => {
-            errors.push(LoadError::PatternRequired {
-                assertion: raw.assert.get_ref().clone(),
-                src: file.src(),
-                span: span(raw.assert.span()),
-            });
-            None
-        }
-        (Some(_), Some(p)) => {
-            errors.push(LoadError::PatternNotAllowed {
-                assertion: raw.assert.get_ref().clone(),
-                src: file.src(),
-                span: span(p.span()),
-            });
-            None
-        }
-        _ => None,
+    let kind = match sources(&raw, file, errors) {
+        Some(Sources::Repo) => file_kind(&raw, file, errors),
+        Some(Sources::Records(list)) => record_kind(&raw, list, file, errors),
+        None => None,
     };
-    let files = selector(&raw, matches!(kind, Some(Kind::Docker(_))), file, errors);
     if errors.len() > before {
         return None;
     }
-    let assertion = match (kind?, pattern) {
-        (Kind::Exists, _) => Assertion::Exists,
-        (Kind::Absent, _) => Assertion::Absent,
-        (Kind::Contains, Some(re)) => Assertion::Contains(re),
-        (Kind::NotContains, Some(re)) => Assertion::NotContains(re),
-        (Kind::Docker(d), _) => Assertion::Dockerfile(d),
-        (Kind::Contains | Kind::NotContains, None) => return None,
-    };
     let doc = raw.doc.map_or_else(CheckDoc::default, |d| CheckDoc {
         what: d.what,
         why: d.why,
@@ -91,8 +67,7 @@ pub fn compile(raw: RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) ->
         message: raw.message.unwrap_or_else(|| raw.title.clone()),
         title: raw.title,
         severity: raw.severity,
-        files: files?,
-        assertion,
+        kind: kind?,
         show_match: raw.show_match,
         remediation: raw.remediation.unwrap_or_default(),
         doc,
@@ -101,6 +76,239 @@ pub fn compile(raw: RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) ->
             line: file.line_of(raw.id.span().start),
         },
     })
+}
+
+fn sources(raw: &RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) -> Option<Sources> {
+    let Some(source) = &raw.source else {
+        return Some(Sources::Repo);
+    };
+    let mut repo = false;
+    let mut records = Vec::new();
+    for name in source.get_ref().names() {
+        if name == "repo" {
+            repo = true;
+        } else if let Some(s) = RecordSource::from_name(name) {
+            if !records.contains(&s) {
+                records.push(s);
+            }
+        } else {
+            errors.push(LoadError::UnknownSource {
+                name: name.to_owned(),
+                known: RecordSource::all_names(),
+                src: file.src(),
+                span: span(source.span()),
+            });
+            return None;
+        }
+    }
+    match (repo, records.is_empty()) {
+        (true, false) => {
+            errors.push(LoadError::MixedSources {
+                src: file.src(),
+                span: span(source.span()),
+            });
+            None
+        }
+        (false, false) => Some(Sources::Records(records)),
+        _ => Some(Sources::Repo),
+    }
+}
+
+/// Flags a field that the kind of check at hand does not use.
+fn unused<T>(
+    field: &'static str,
+    value: Option<&Spanned<T>>,
+    what: &'static str,
+    help: &'static str,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) {
+    if let Some(v) = value {
+        errors.push(LoadError::FieldNotUsed {
+            field,
+            what,
+            help,
+            src: file.src(),
+            span: span(v.span()),
+        });
+    }
+}
+
+fn file_kind(raw: &RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) -> Option<CheckKind> {
+    const WHAT: &str = "checks on repository files";
+    const HELP: &str =
+        "record fields need a record `source` such as `k8s`, `terraform` or an export kind";
+    unused("each", raw.each.as_ref(), WHAT, HELP, file, errors);
+    unused("where", raw.condition.as_ref(), WHAT, HELP, file, errors);
+    unused("schema", raw.schema.as_ref(), WHAT, HELP, file, errors);
+    unused("label", raw.label.as_ref(), WHAT, HELP, file, errors);
+    let Some(assert) = &raw.assert else {
+        errors.push(LoadError::AssertRequired {
+            expected: ASSERTIONS,
+            src: file.src(),
+            span: span(raw.id.span()),
+        });
+        return None;
+    };
+    let kind = assertion_kind(assert, file, errors);
+    let pattern = match (&kind, &raw.pattern) {
+        (Some(Kind::Contains | Kind::NotContains), Some(p)) => compile_regex(p, file, errors),
+        (Some(Kind::Contains | Kind::NotContains), None) => {
+            errors.push(LoadError::PatternRequired {
+                assertion: assert.get_ref().clone(),
+                src: file.src(),
+                span: span(assert.span()),
+            });
+            None
+        }
+        (Some(_), Some(p)) => {
+            errors.push(LoadError::PatternNotAllowed {
+                assertion: assert.get_ref().clone(),
+                src: file.src(),
+                span: span(p.span()),
+            });
+            None
+        }
+        _ => None,
+    };
+    let files = selector(
+        raw,
+        assert,
+        matches!(kind, Some(Kind::Docker(_))),
+        file,
+        errors,
+    );
+    let assertion = match (kind?, pattern) {
+        (Kind::Exists, _) => Assertion::Exists,
+        (Kind::Absent, _) => Assertion::Absent,
+        (Kind::Contains, Some(re)) => Assertion::Contains(re),
+        (Kind::NotContains, Some(re)) => Assertion::NotContains(re),
+        (Kind::Docker(d), _) => Assertion::Dockerfile(d),
+        (Kind::Contains | Kind::NotContains, None) => return None,
+    };
+    Some(CheckKind::Files {
+        files: files?,
+        assertion,
+    })
+}
+
+fn record_kind(
+    raw: &RawCheck,
+    sources: Vec<RecordSource>,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<CheckKind> {
+    const WHAT: &str = "record checks";
+    const HELP: &str =
+        "a record check selects records with `each` and `where` and judges them with `schema`";
+    unused("pattern", raw.pattern.as_ref(), WHAT, HELP, file, errors);
+    unused("files", raw.files.as_ref(), WHAT, HELP, file, errors);
+    unused(
+        "ignore_case",
+        raw.ignore_case.as_ref(),
+        WHAT,
+        HELP,
+        file,
+        errors,
+    );
+    if let Some(first) = raw.exclude.first() {
+        unused("exclude", Some(first), WHAT, HELP, file, errors);
+    }
+    if let Some(assert) = &raw.assert
+        && assert.get_ref() != "schema"
+    {
+        errors.push(LoadError::UnknownAssertion {
+            name: assert.get_ref().clone(),
+            expected: "schema (the only assertion of record checks)",
+            src: file.src(),
+            span: span(assert.span()),
+        });
+    }
+    let each = match &raw.each {
+        Some(e) if !sources.iter().all(|s| matches!(s, RecordSource::Export(k) if matches!(k, ExportKind::Json | ExportKind::Yaml))) => {
+            unused(
+                "each",
+                Some(e),
+                "sources with their own population",
+                "`each` chooses the array of a generic `json` or `yaml` export; other sources define their records",
+                file,
+                errors,
+            );
+            None
+        }
+        Some(e) => pointer(e, file, errors),
+        None => None,
+    };
+    let label = raw.label.as_ref().and_then(|l| pointer(l, file, errors));
+    let condition = raw
+        .condition
+        .as_ref()
+        .and_then(|c| json_schema(c, file, errors));
+    let Some(schema) = &raw.schema else {
+        errors.push(LoadError::SchemaRequired {
+            src: file.src(),
+            span: span(raw.id.span()),
+        });
+        return None;
+    };
+    let schema = json_schema(schema, file, errors)?;
+    Some(CheckKind::Records(RecordCheck {
+        sources,
+        each,
+        condition,
+        schema,
+        label,
+    }))
+}
+
+fn pointer(
+    text: &Spanned<String>,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<Pointer> {
+    Pointer::parse(text.get_ref())
+        .map_err(|message| {
+            errors.push(LoadError::InvalidPointer {
+                message,
+                src: file.src(),
+                span: span(text.span()),
+            });
+        })
+        .ok()
+}
+
+/// A schema written as a TOML table, or as JSON text in a string; compiled
+/// once here so a broken schema is a load error, not a run-time surprise.
+fn json_schema(
+    value: &Spanned<toml::Value>,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<Value> {
+    let fail = |message: String, errors: &mut Vec<LoadError>| {
+        errors.push(LoadError::InvalidSchema {
+            message,
+            src: file.src(),
+            span: span(value.span()),
+        });
+    };
+    let json = match value.get_ref() {
+        toml::Value::String(text) => {
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))
+        }
+        other => serde_json::to_value(other).map_err(|e| e.to_string()),
+    };
+    let json = match json {
+        Ok(j) => j,
+        Err(message) => {
+            fail(message, errors);
+            return None;
+        }
+    };
+    if let Err(message) = crate::schema::compile(&json, jiff::Timestamp::UNIX_EPOCH) {
+        fail(message, errors);
+        return None;
+    }
+    Some(json)
 }
 
 fn assertion_kind(
@@ -130,6 +338,7 @@ fn assertion_kind(
 
 fn selector(
     raw: &RawCheck,
+    assert: &Spanned<String>,
     dockerfile: bool,
     file: &SourceFile,
     errors: &mut Vec<LoadError>,
@@ -139,9 +348,9 @@ fn selector(
         .as_ref()
         .map_or(Vec::new(), |f| f.get_ref().iter().collect());
     if given.is_empty() && !dockerfile {
-        let at = raw.files.as_ref().map_or(raw.assert.span(), Spanned::span);
+        let at = raw.files.as_ref().map_or(assert.span(), Spanned::span);
         errors.push(LoadError::FilesRequired {
-            assertion: raw.assert.get_ref().clone(),
+            assertion: assert.get_ref().clone(),
             src: file.src(),
             span: span(at),
         });
@@ -169,8 +378,9 @@ fn selector(
     if dockerfile {
         exclude.extend(defaults(&DOCKERFILE_EXCLUDES));
     }
-    let include_set = glob_set(&include, raw.ignore_case, file, errors)?;
-    let exclude_set = glob_set(&exclude, raw.ignore_case, file, errors)?;
+    let ignore_case = raw.ignore_case.as_ref().is_some_and(|i| *i.get_ref());
+    let include_set = glob_set(&include, ignore_case, file, errors)?;
+    let exclude_set = glob_set(&exclude, ignore_case, file, errors)?;
     Some(FileSelector::new(
         include.into_iter().map(|(g, _)| g).collect(),
         include_set,

@@ -245,15 +245,107 @@ pub enum LoadError {
     },
 
     #[error("unknown source `{name}`")]
-    #[diagnostic(
-        code(assay::load::unknown_source),
-        help("the only source so far is `repo`, the repository tree")
-    )]
+    #[diagnostic(code(assay::load::unknown_source), help("sources are: {known}"))]
     UnknownSource {
         name: String,
+        known: String,
         #[source_code]
         src: Src,
         #[label("unknown source")]
+        span: SourceSpan,
+    },
+
+    #[error("a check reads either repository files (`repo`) or records, not both")]
+    #[diagnostic(
+        code(assay::load::mixed_sources),
+        help("split it into a file check and a record check")
+    )]
+    MixedSources {
+        #[source_code]
+        src: Src,
+        #[label("`repo` mixed with record sources")]
+        span: SourceSpan,
+    },
+
+    #[error("`{field}` is not used by {what}")]
+    #[diagnostic(code(assay::load::field_not_used), help("{help}"))]
+    FieldNotUsed {
+        field: &'static str,
+        what: &'static str,
+        help: &'static str,
+        #[source_code]
+        src: Src,
+        #[label("not used here")]
+        span: SourceSpan,
+    },
+
+    #[error("a check on repository files needs `assert`")]
+    #[diagnostic(
+        code(assay::load::assert_required),
+        help("expected one of: {expected}")
+    )]
+    AssertRequired {
+        expected: &'static str,
+        #[source_code]
+        src: Src,
+        #[label("this check")]
+        span: SourceSpan,
+    },
+
+    #[error("a record check needs a `schema`")]
+    #[diagnostic(
+        code(assay::load::schema_required),
+        help(
+            "add `schema = {{ ... }}` (a JSON Schema as a TOML table, or JSON text) that every record must satisfy"
+        )
+    )]
+    SchemaRequired {
+        #[source_code]
+        src: Src,
+        #[label("this check")]
+        span: SourceSpan,
+    },
+
+    #[error("invalid JSON Schema: {message}")]
+    #[diagnostic(
+        code(assay::load::invalid_schema),
+        help(
+            "write JSON Schema (draft 2020-12) as a TOML table or as JSON text; assay adds `maxAgeDays` and `sincePeriodStart`"
+        )
+    )]
+    InvalidSchema {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("this schema")]
+        span: SourceSpan,
+    },
+
+    #[error("invalid pointer: {message}")]
+    #[diagnostic(
+        code(assay::load::invalid_pointer),
+        help("write a JSON Pointer such as `/Users` or a dotted path such as `Users`")
+    )]
+    InvalidPointer {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("invalid pointer")]
+        span: SourceSpan,
+    },
+
+    #[error("path `{path}` leaves the project directory")]
+    #[diagnostic(
+        code(assay::load::path_escapes),
+        help(
+            "paths in assay.toml are relative to it and stay inside its directory; give outside files with --export KIND=PATH"
+        )
+    )]
+    PathEscapes {
+        path: String,
+        #[source_code]
+        src: Src,
+        #[label("absolute, or climbs out with `..`")]
         span: SourceSpan,
     },
 }
@@ -292,7 +384,14 @@ impl LoadError {
             | PatternRequired { src, span, .. }
             | PatternNotAllowed { src, span, .. }
             | FilesRequired { src, span, .. }
-            | UnknownSource { src, span, .. } => (src, span),
+            | UnknownSource { src, span, .. }
+            | MixedSources { src, span, .. }
+            | FieldNotUsed { src, span, .. }
+            | AssertRequired { src, span, .. }
+            | SchemaRequired { src, span, .. }
+            | InvalidSchema { src, span, .. }
+            | InvalidPointer { src, span, .. }
+            | PathEscapes { src, span, .. } => (src, span),
         };
         (located.0.name().to_owned(), located.1.offset())
     }

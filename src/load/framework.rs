@@ -24,6 +24,12 @@ pub fn compile(
 ) -> Option<Framework> {
     let before = errors.len();
     let mut ids = Registry::new("control");
+    let baselines: Vec<String> = raw
+        .framework
+        .baselines
+        .iter()
+        .map(|b| b.get_ref().clone())
+        .collect();
     let mut controls = Vec::with_capacity(raw.control.len());
     for control in raw.control {
         if !shape::is_control_id(control.id.get_ref()) {
@@ -35,6 +41,22 @@ pub fn compile(
                 span: span(control.id.span()),
             });
             continue;
+        }
+        for b in &control.baselines {
+            if !baselines.contains(b.get_ref()) {
+                errors.push(LoadError::UnknownReference {
+                    kind: "baseline",
+                    id: b.get_ref().clone(),
+                    help: Some(if baselines.is_empty() {
+                        "declare the framework's baselines in `[framework] baselines = [...]`"
+                            .to_owned()
+                    } else {
+                        format!("this framework's baselines are: {}", baselines.join(", "))
+                    }),
+                    src: file.src(),
+                    span: span(b.span()),
+                });
+            }
         }
         if ids.admit(&control.id, file, errors) {
             controls.extend(resolve_control(control, file, known, errors));
@@ -49,6 +71,7 @@ pub fn compile(
         version: raw.framework.version,
         publisher: raw.framework.publisher,
         notes: raw.framework.notes,
+        baselines,
         controls,
         origin: Origin {
             file: file.name.clone(),
@@ -112,6 +135,7 @@ fn resolve_control(
         title: raw.title,
         checks,
         mitigates,
+        baselines: raw.baselines.iter().map(|b| b.get_ref().clone()).collect(),
         origin: Origin {
             file: file.name.clone(),
             line: file.line_of(raw.id.span().start),

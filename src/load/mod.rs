@@ -7,6 +7,7 @@
 mod check;
 mod error;
 mod framework;
+mod project;
 mod raw;
 mod registry;
 mod risk;
@@ -18,7 +19,8 @@ pub use source::{Layer, SourceFile};
 
 use crate::builtin;
 use crate::model::id::shape;
-use crate::model::{Catalog, FrameworkId, Project};
+use crate::model::{Catalog, Project};
+pub use project::resolve_selection;
 use raw::{FrameworkFile, PolicyFile, ProjectFile, RawRisk, RiskFile};
 use registry::Registry;
 pub use registry::suggest;
@@ -68,16 +70,7 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
     }
     let catalog = compile_catalog(&files, project_raw.as_mut(), &mut errors);
     if let Some((raw, file)) = &project_raw {
-        project.name = raw.project.name.clone();
-        if let Some(repo) = &raw.project.repository {
-            project.repository = dir.join(repo);
-        }
-        project.frameworks = select_frameworks(
-            raw.project.frameworks.as_deref(),
-            &catalog,
-            file,
-            &mut errors,
-        );
+        project::settle(&mut project, raw, file, dir, &catalog, &mut errors);
     }
     if errors.is_empty() {
         Ok(Loaded { catalog, project })
@@ -126,7 +119,9 @@ fn project_files(
         }
     }
     for named in &raw.project.risks {
-        let path = dir.join(named.get_ref());
+        let Some(path) = project::confined(dir, named, config, errors) else {
+            continue;
+        };
         match read(&path, Layer::Project) {
             Ok(file) => files.push((FileKind::Risks, file)),
             Err(LoadError::Io { source, .. }) => errors.push(LoadError::InvalidValue {
@@ -276,29 +271,4 @@ fn valid_slug(
         });
     }
     ok
-}
-
-fn select_frameworks(
-    selected: Option<&[Spanned<String>]>,
-    catalog: &Catalog,
-    file: &SourceFile,
-    errors: &mut Vec<LoadError>,
-) -> Option<Vec<FrameworkId>> {
-    let selected = selected?;
-    let mut ids = Vec::with_capacity(selected.len());
-    for name in selected {
-        let id = name.get_ref();
-        if catalog.frameworks.contains_key(id.as_str()) {
-            ids.push(FrameworkId::new(id.clone()));
-        } else {
-            errors.push(LoadError::UnknownReference {
-                kind: "framework",
-                id: id.clone(),
-                help: suggest(id, catalog.frameworks.keys().map(FrameworkId::as_str)),
-                src: file.src(),
-                span: span(name.span()),
-            });
-        }
-    }
-    Some(ids)
 }

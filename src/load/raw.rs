@@ -20,19 +20,40 @@ pub struct RawCheck {
     pub id: Spanned<String>,
     pub title: String,
     pub severity: Severity,
-    pub source: Option<Spanned<String>>,
+    pub source: Option<Spanned<SourceNames>>,
     pub files: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub exclude: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub ignore_case: bool,
-    pub assert: Spanned<String>,
+    pub ignore_case: Option<Spanned<bool>>,
+    pub assert: Option<Spanned<String>>,
     pub pattern: Option<Spanned<String>>,
+    pub each: Option<Spanned<String>>,
+    #[serde(rename = "where")]
+    pub condition: Option<Spanned<toml::Value>>,
+    pub schema: Option<Spanned<toml::Value>>,
+    pub label: Option<Spanned<String>>,
     pub message: Option<String>,
     #[serde(default)]
     pub show_match: bool,
     pub remediation: Option<String>,
     pub doc: Option<RawDoc>,
+}
+
+/// `source = "k8s"` or `source = ["terraform", "terraform.plan"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SourceNames {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl SourceNames {
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            SourceNames::One(s) => vec![s.as_str()],
+            SourceNames::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +89,9 @@ pub struct RawFramework {
     pub publisher: String,
     #[serde(default)]
     pub notes: String,
+    /// Named subsets of the controls (`low`, `moderate`, `high`; `ig1`...).
+    #[serde(default)]
+    pub baselines: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +99,8 @@ pub struct RawFramework {
 pub struct RawControl {
     pub id: Spanned<String>,
     pub title: String,
+    #[serde(default)]
+    pub baselines: Vec<Spanned<String>>,
     #[serde(default)]
     pub checks: Vec<Spanned<String>>,
     #[serde(default)]
@@ -121,6 +147,17 @@ pub struct ProjectFile {
     pub project: RawProject,
     #[serde(default)]
     pub risk: Vec<RawRisk>,
+    #[serde(default)]
+    pub export: Vec<RawExport>,
+}
+
+/// `[[export]]` in `assay.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExport {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub path: Spanned<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,7 +165,7 @@ pub struct ProjectFile {
 pub struct RawProject {
     pub name: Option<String>,
     pub frameworks: Option<Vec<Spanned<String>>>,
-    pub repository: Option<String>,
+    pub repository: Option<Spanned<String>>,
     #[serde(default)]
     pub risks: Vec<Spanned<String>>,
 }

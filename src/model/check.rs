@@ -1,9 +1,10 @@
 //! Checks: one assertion over a selection of evidence.
 
-use super::{CheckId, Origin};
+use super::{CheckId, Origin, Pointer, RecordSource};
 use globset::GlobSet;
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fmt;
 
 /// How much a failing check matters; `--fail-on` gates at a severity.
@@ -53,8 +54,7 @@ pub struct Check {
     pub id: CheckId,
     pub title: String,
     pub severity: Severity,
-    pub files: FileSelector,
-    pub assertion: Assertion,
+    pub kind: CheckKind,
     /// Message of each finding; the title when the definition gives none.
     pub message: String,
     /// Whether matched text may appear in output. Off for secrets, and off unless asked for.
@@ -87,6 +87,51 @@ impl CheckDoc {
         .map(|(name, _)| name)
         .collect()
     }
+}
+
+/// What a check looks at and asserts.
+#[derive(Debug, Clone)]
+pub enum CheckKind {
+    /// An assertion over repository files selected by globs.
+    Files {
+        files: FileSelector,
+        assertion: Assertion,
+    },
+    /// A JSON Schema asserted on every record of a population.
+    Records(RecordCheck),
+}
+
+impl Check {
+    /// The assertion's name as definitions and reports spell it.
+    pub fn assertion_name(&self) -> &'static str {
+        match &self.kind {
+            CheckKind::Files { assertion, .. } => assertion.name(),
+            CheckKind::Records(_) => "schema",
+        }
+    }
+
+    /// Source names, for reports: `repo` for file checks.
+    pub fn source_names(&self) -> Vec<&'static str> {
+        match &self.kind {
+            CheckKind::Files { .. } => vec!["repo"],
+            CheckKind::Records(r) => r.sources.iter().map(|s| s.name()).collect(),
+        }
+    }
+}
+
+/// A record check: which records, which of them, and what each must satisfy.
+#[derive(Debug, Clone)]
+pub struct RecordCheck {
+    /// Sources of records, in the order written.
+    pub sources: Vec<RecordSource>,
+    /// For generic exports, the array whose items are the population.
+    pub each: Option<Pointer>,
+    /// Only records matching this JSON Schema are in the population (`where`).
+    pub condition: Option<Value>,
+    /// The JSON Schema every record of the population must satisfy.
+    pub schema: Value,
+    /// Where in a record its label is (a user name, a resource address).
+    pub label: Option<Pointer>,
 }
 
 /// Which repository files a check looks at.

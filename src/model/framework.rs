@@ -10,6 +10,8 @@ pub struct Framework {
     pub version: String,
     pub publisher: String,
     pub notes: String,
+    /// Named subsets a project may select (`nist-800-53@moderate`).
+    pub baselines: Vec<String>,
     /// Controls in the order the framework file lists them.
     pub controls: Vec<Control>,
     pub origin: Origin,
@@ -23,12 +25,53 @@ pub struct Control {
     /// Checks that show the control operating; empty means a manual control.
     pub checks: Vec<CheckId>,
     pub mitigates: Vec<Mitigation>,
+    /// The baselines that include this control.
+    pub baselines: Vec<String>,
     pub origin: Origin,
 }
 
 impl Control {
     pub fn is_manual(&self) -> bool {
         self.checks.is_empty()
+    }
+}
+
+/// A framework as a project selects it: whole, or one of its baselines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub framework: FrameworkId,
+    pub baseline: Option<String>,
+}
+
+impl Selection {
+    /// Parses `id` or `id@baseline`.
+    pub fn parse(text: &str) -> Self {
+        match text.split_once('@') {
+            Some((id, baseline)) => Self {
+                framework: FrameworkId::new(id),
+                baseline: Some(baseline.to_owned()),
+            },
+            None => Self {
+                framework: FrameworkId::new(text),
+                baseline: None,
+            },
+        }
+    }
+
+    /// Whether the selection includes this control.
+    pub fn includes(&self, control: &Control) -> bool {
+        self.baseline
+            .as_ref()
+            .is_none_or(|b| control.baselines.contains(b))
+    }
+}
+
+impl std::fmt::Display for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.baseline {
+            Some(b) => write!(f, "{}@{b}", self.framework),
+            None => write!(f, "{}", self.framework),
+        }
     }
 }
 

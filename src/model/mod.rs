@@ -7,14 +7,20 @@
 mod check;
 mod framework;
 pub(crate) mod id;
+mod pointer;
 mod project;
 mod risk;
+mod source;
 
-pub use check::{Assertion, Check, CheckDoc, DockerAssertion, FileSelector, Severity};
-pub use framework::{Control, ControlRef, Framework, Mitigation};
+pub use check::{
+    Assertion, Check, CheckDoc, CheckKind, DockerAssertion, FileSelector, RecordCheck, Severity,
+};
+pub use framework::{Control, ControlRef, Framework, Mitigation, Selection};
 pub use id::{CheckId, ControlId, FrameworkId, RiskId};
+pub use pointer::Pointer;
 pub use project::Project;
 pub use risk::{LossRange, Risk};
+pub use source::{ExportKind, ExportSpec, Format, RecordSource};
 
 use std::collections::BTreeMap;
 

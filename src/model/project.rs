@@ -1,6 +1,6 @@
 //! The project: what `assay.toml` says about the organisation being evaluated.
 
-use super::FrameworkId;
+use super::{ExportSpec, Selection};
 use std::path::PathBuf;
 
 /// Settings from `assay.toml`, or the defaults when there is none.
@@ -9,8 +9,10 @@ pub struct Project {
     pub name: Option<String>,
     /// The `assay.toml` read, if any.
     pub config: Option<PathBuf>,
-    /// Frameworks to report on; `None` means every loaded framework.
-    pub frameworks: Option<Vec<FrameworkId>>,
+    /// Frameworks (or baselines of them) to report on; `None` means every loaded framework.
+    pub frameworks: Option<Vec<Selection>>,
     /// Root of the repository to evaluate.
     pub repository: PathBuf,
+    /// Exports declared in `assay.toml`, then those given with `--export`.
+    pub exports: Vec<ExportSpec>,
 }

@@ -9,7 +9,16 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     header(&mut out, report);
     for fw in &report.frameworks {
-        let _ = writeln!(out, "\n{} ({}): {}", fw.name, fw.id, counts(&fw.summary));
+        let id = match &fw.baseline {
+            Some(b) => format!("{}@{b}", fw.id),
+            None => fw.id.to_string(),
+        };
+        let c = &fw.coverage;
+        let _ = writeln!(
+            out,
+            "\n{} ({id}): {} controls, {} automated ({} evaluated, {} pass), {} manual",
+            fw.name, c.controls, c.automated, c.evaluated, c.passing, c.manual
+        );
         for control in fw.controls.iter().filter(|c| c.status != Status::Manual) {
             let _ = writeln!(
                 out,
@@ -80,6 +89,22 @@ fn header(out: &mut String, report: &Report) {
             let _ = writeln!(out, "  could not list `{}`: {}", e.path, e.message);
         }
     }
+    for export in &report.exports {
+        let _ = write!(out, "export {} ({}): ", export.name, export.kind);
+        match &export.error {
+            Some(e) => {
+                let _ = writeln!(out, "error: {e}");
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{} file(s), {} records",
+                    export.files.len(),
+                    export.records
+                );
+            }
+        }
+    }
 }
 
 fn failing_check(out: &mut String, check: &CheckResult, remediation: &str) {
@@ -114,6 +139,11 @@ fn finding_line(f: &Finding) -> String {
         if let Some(col) = f.column {
             let _ = write!(at, ":{col}");
         }
+    } else if let Some(pointer) = &f.pointer {
+        let _ = write!(at, " {pointer}");
+    }
+    if let Some(label) = &f.label {
+        let _ = write!(at, " [{label}]");
     }
     match &f.excerpt {
         Some(x) => format!("{at}  {}  `{x}`", f.message),

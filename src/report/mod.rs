@@ -5,7 +5,7 @@
 
 pub mod human;
 
-use crate::engine::Evaluation;
+use crate::engine::{Evaluation, ExportTarget};
 use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Severity};
 use crate::outcome::{CheckResult, Status};
 use crate::walk::{Tree, WalkError};
@@ -28,6 +28,8 @@ pub struct Report {
     pub as_of: String,
     pub project: ProjectInfo,
     pub targets: Vec<Target>,
+    /// Exports declared or given with `--export`, and what was read from them.
+    pub exports: Vec<ExportTarget>,
     pub gate: Gate,
     pub summary: Summary,
     pub checks: Vec<CheckReport>,
@@ -118,10 +120,41 @@ pub struct CheckReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct FrameworkReport {
     pub id: FrameworkId,
+    /// The baseline selected (`nist-800-53@moderate`); null for the whole framework.
+    pub baseline: Option<String>,
     pub name: String,
     pub version: String,
     pub summary: Counts,
+    pub coverage: Coverage,
     pub controls: Vec<ControlReport>,
+}
+
+/// How much of a framework assay can evidence, and did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Coverage {
+    pub controls: usize,
+    /// Controls with at least one check.
+    pub automated: usize,
+    /// Controls with no check: they need an attestation.
+    pub manual: usize,
+    /// Automated controls whose checks produced a verdict (pass or fail):
+    /// errors and missing inputs count against coverage.
+    pub evaluated: usize,
+    pub passing: usize,
+}
+
+impl Coverage {
+    fn of(summary: &Counts) -> Self {
+        let controls =
+            summary.pass + summary.fail + summary.error + summary.not_applicable + summary.manual;
+        Self {
+            controls,
+            automated: controls - summary.manual,
+            manual: summary.manual,
+            evaluated: summary.pass + summary.fail,
+            passing: summary.pass,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,6 +214,7 @@ impl Report {
                 config: run.project.config.as_ref().map(|p| p.display().to_string()),
             },
             targets: vec![target(run.tree, evaluation.files_read)],
+            exports: evaluation.exports.clone(),
             gate: Gate {
                 fail_on: run.fail_on,
                 passed: gated.is_empty(),
@@ -274,11 +308,14 @@ fn framework_report(catalog: &Catalog, fw: &crate::engine::FrameworkResult) -> F
                 .unwrap_or_default(),
         })
         .collect();
+    let summary = Counts::of(controls.iter().map(|c| c.status));
     FrameworkReport {
         id: fw.id.clone(),
+        baseline: fw.baseline.clone(),
         name: fw.name.clone(),
         version: model.map(|m| m.version.clone()).unwrap_or_default(),
-        summary: Counts::of(controls.iter().map(|c| c.status)),
+        coverage: Coverage::of(&summary),
+        summary,
         controls,
     }
 }

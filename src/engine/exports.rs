@@ -1,0 +1,180 @@
+//! Evaluating exports: each file of each declared export is streamed once
+//! per distinct population (`each`), and every record check over its kind
+//! judges each batch of records in parallel.
+
+use super::{Planned, judge_records};
+use crate::check::{Location, Outcome};
+use crate::model::{CheckKind, ExportSpec, Pointer, RecordSource};
+use crate::source::Record;
+use crate::source::export;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// An export as examined: its files and how many records they held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportTarget {
+    pub name: String,
+    pub kind: String,
+    /// The path or glob as declared.
+    pub path: String,
+    pub files: Vec<String>,
+    /// Records read from the files, for the first population streamed.
+    pub records: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+type Outcomes = Vec<(usize, Outcome)>;
+
+pub(super) fn evaluate(
+    planned: &[Planned<'_>],
+    exports: &[ExportSpec],
+) -> (Vec<ExportTarget>, Outcomes) {
+    let mut targets = Vec::new();
+    let mut outcomes = Vec::new();
+    for spec in exports {
+        let checks: Vec<usize> = planned
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.record_sources()
+                    .contains(&RecordSource::Export(spec.kind))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let mut target = ExportTarget {
+            name: spec.name.clone(),
+            kind: spec.kind.name().to_owned(),
+            path: spec.path.clone(),
+            files: Vec::new(),
+            records: 0,
+            error: None,
+        };
+        match export::resolve(spec) {
+            Err(message) => {
+                outcomes.extend(
+                    checks
+                        .iter()
+                        .map(|&ci| (ci, Outcome::error(&spec.path, message.clone()))),
+                );
+                target.error = Some(message);
+            }
+            Ok(files) => {
+                for file in files {
+                    let display = file.display().to_string();
+                    let records =
+                        evaluate_file(planned, spec, &checks, &file, &display, &mut outcomes);
+                    target.records += records;
+                    target.files.push(display);
+                }
+            }
+        }
+        targets.push(target);
+    }
+    (targets, outcomes)
+}
+
+/// Streams one export file for every population its checks ask for; returns
+/// the number of records in the first one.
+fn evaluate_file(
+    planned: &[Planned<'_>],
+    spec: &ExportSpec,
+    checks: &[usize],
+    file: &std::path::Path,
+    display: &str,
+    outcomes: &mut Outcomes,
+) -> usize {
+    let kind_schema = export::kind_schema(spec.kind);
+    let mut first_count = None;
+    for (each, group) in populations(planned, checks) {
+        let at = Location {
+            path: display,
+            export: Some(&spec.name),
+        };
+        let empty = || Outcome::Examined {
+            findings: Vec::new(),
+            items: 0,
+            failing: 0,
+        };
+        let mut partial: Vec<Outcome> = group.iter().map(|_| empty()).collect();
+        let streamed = export::stream(
+            spec.kind,
+            file,
+            each.as_ref(),
+            kind_schema,
+            &mut |batch: Vec<Record>| {
+                let judged: Vec<Outcome> = group
+                    .par_iter()
+                    .map(|&ci| judge_records(planned, ci, &batch, &at))
+                    .collect();
+                for (acc, o) in partial.iter_mut().zip(judged) {
+                    absorb(acc, o);
+                }
+            },
+        );
+        match streamed {
+            Ok(s) => {
+                first_count.get_or_insert(s.records);
+                outcomes.extend(group.iter().copied().zip(partial));
+                // A record that does not match the kind's shape makes every check of it an error.
+                if let Some((pointer, problem)) = s.invalid {
+                    let more = match s.invalid_count {
+                        1 => String::new(),
+                        n => format!(" ({} more records do not match)", n - 1),
+                    };
+                    let error =
+                        Outcome::error(display, format!("record {pointer} {problem}{more}"));
+                    outcomes.extend(group.iter().map(|&ci| (ci, error.clone())));
+                }
+            }
+            Err(message) => {
+                outcomes.extend(
+                    group
+                        .iter()
+                        .map(|&ci| (ci, Outcome::error(display, message.clone()))),
+                );
+            }
+        }
+    }
+    first_count.unwrap_or(0)
+}
+
+/// Folds one batch's outcome into the running one.
+fn absorb(acc: &mut Outcome, o: Outcome) {
+    match (acc, o) {
+        (
+            Outcome::Examined {
+                findings,
+                items,
+                failing,
+            },
+            Outcome::Examined {
+                findings: f,
+                items: i,
+                failing: n,
+            },
+        ) => {
+            findings.extend(f);
+            *items += i;
+            *failing += n;
+        }
+        (acc, other @ Outcome::Error(_)) => *acc = other,
+        _ => {}
+    }
+}
+
+/// The checks grouped by the population they stream (`each`), in check order.
+fn populations(planned: &[Planned<'_>], checks: &[usize]) -> Vec<(Option<Pointer>, Vec<usize>)> {
+    let mut groups: Vec<(Option<Pointer>, Vec<usize>)> = Vec::new();
+    for &ci in checks {
+        let each = planned.get(ci).and_then(|p| match &p.check.kind {
+            CheckKind::Records(r) => r.each.clone(),
+            CheckKind::Files { .. } => None,
+        });
+        match groups.iter_mut().find(|(e, _)| *e == each) {
+            Some((_, g)) => g.push(ci),
+            None => groups.push((each, vec![ci])),
+        }
+    }
+    groups
+}

@@ -1,0 +1,183 @@
+//! `assay.toml`: the project's name, frameworks, repository and exports.
+//!
+//! `assay.toml` lives in the evaluated repository, which CI runs on pull
+//! requests: every path it names must stay inside its directory, or a pull
+//! request could point assay at files elsewhere on the machine.
+
+use super::error::LoadError;
+use super::raw::ProjectFile;
+use super::registry::suggest;
+use super::source::{SourceFile, span};
+use crate::model::{Catalog, ExportKind, ExportSpec, FrameworkId, Project, Selection};
+use std::path::{Component, Path, PathBuf};
+use toml::Spanned;
+
+/// Fills the project from `assay.toml`, reporting what does not resolve.
+pub fn settle(
+    project: &mut Project,
+    raw: &ProjectFile,
+    file: &SourceFile,
+    dir: &Path,
+    catalog: &Catalog,
+    errors: &mut Vec<LoadError>,
+) {
+    project.name = raw.project.name.clone();
+    if let Some(repo) = &raw.project.repository
+        && let Some(path) = confined(dir, repo, file, errors)
+    {
+        project.repository = path;
+    }
+    project.frameworks = raw
+        .project
+        .frameworks
+        .as_deref()
+        .map(|selected| select_frameworks(selected, catalog, file, errors));
+    project.exports = exports(raw, file, dir, errors);
+}
+
+/// `dir/path`, when `path` is relative and does not climb out of `dir`.
+pub fn confined(
+    dir: &Path,
+    path: &Spanned<String>,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<PathBuf> {
+    let rel = Path::new(path.get_ref());
+    let escapes = rel.is_absolute()
+        || rel.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
+    if escapes {
+        errors.push(LoadError::PathEscapes {
+            path: path.get_ref().clone(),
+            src: file.src(),
+            span: span(path.span()),
+        });
+        return None;
+    }
+    Some(dir.join(rel))
+}
+
+fn select_frameworks(
+    selected: &[Spanned<String>],
+    catalog: &Catalog,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Vec<Selection> {
+    let mut out = Vec::with_capacity(selected.len());
+    for name in selected {
+        match resolve_selection(catalog, name.get_ref()) {
+            Ok(selection) => out.push(selection),
+            Err((kind, id, help)) => errors.push(LoadError::UnknownReference {
+                kind,
+                id,
+                help,
+                src: file.src(),
+                span: span(name.span()),
+            }),
+        }
+    }
+    out
+}
+
+/// `id` or `id@baseline`, checked against the catalog; the error is
+/// (what is unknown, the unknown name, a suggestion).
+pub fn resolve_selection(
+    catalog: &Catalog,
+    text: &str,
+) -> Result<Selection, (&'static str, String, Option<String>)> {
+    let selection = Selection::parse(text);
+    let Some(framework) = catalog.frameworks.get(&selection.framework) else {
+        let known = catalog.frameworks.keys().map(FrameworkId::as_str);
+        let help = suggest(selection.framework.as_str(), known).or_else(|| {
+            Some(format!(
+                "loaded frameworks: {}",
+                catalog
+                    .frameworks
+                    .keys()
+                    .map(FrameworkId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        });
+        return Err(("framework", selection.framework.to_string(), help));
+    };
+    if let Some(baseline) = &selection.baseline
+        && !framework.baselines.contains(baseline)
+    {
+        let help = if framework.baselines.is_empty() {
+            format!("`{}` has no baselines", framework.id)
+        } else {
+            format!(
+                "`{}` has baselines: {}",
+                framework.id,
+                framework.baselines.join(", ")
+            )
+        };
+        return Err(("baseline", baseline.clone(), Some(help)));
+    }
+    Ok(selection)
+}
+
+fn exports(
+    raw: &ProjectFile,
+    file: &SourceFile,
+    dir: &Path,
+    errors: &mut Vec<LoadError>,
+) -> Vec<ExportSpec> {
+    let mut specs: Vec<ExportSpec> = Vec::new();
+    for export in &raw.export {
+        let name = export.name.get_ref();
+        if let Some(first) = raw.export.iter().find(|e| e.name.get_ref() == name)
+            && first.name.span() != export.name.span()
+        {
+            errors.push(LoadError::DuplicateId {
+                kind: "export",
+                id: name.clone(),
+                src: file.src(),
+                span: span(export.name.span()),
+                first: vec![super::FirstDefinition {
+                    src: file.src(),
+                    span: span(first.name.span()),
+                }],
+            });
+            continue;
+        }
+        let Some(kind) = ExportKind::from_name(export.kind.get_ref()) else {
+            errors.push(LoadError::UnknownReference {
+                kind: "export kind",
+                id: export.kind.get_ref().clone(),
+                help: suggest(
+                    export.kind.get_ref(),
+                    ExportKind::ALL.iter().map(|k| k.name()),
+                )
+                .or_else(|| {
+                    Some(format!(
+                        "export kinds are: {}",
+                        ExportKind::ALL
+                            .iter()
+                            .map(|k| k.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }),
+                src: file.src(),
+                span: span(export.kind.span()),
+            });
+            continue;
+        };
+        if confined(dir, &export.path, file, errors).is_some() {
+            specs.push(ExportSpec {
+                name: name.clone(),
+                kind,
+                path: export.path.get_ref().clone(),
+                base: dir.to_path_buf(),
+                confined: true,
+            });
+        }
+    }
+    specs
+}

@@ -1,0 +1,103 @@
+//! Record sources: turning documents into records a JSON Schema can judge.
+//!
+//! Repository documents (Kubernetes manifests, Terraform HCL, GitHub Actions
+//! workflows) are parsed from files the engine has already read; exports are
+//! streamed from their files by [`export`], a batch of records at a time.
+
+pub mod export;
+mod json_stream;
+mod k8s;
+mod terraform;
+mod workflows;
+
+use crate::model::{FileSelector, RecordSource};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde_json::Value;
+use std::sync::LazyLock;
+
+pub use terraform::normalize_plan_change;
+
+/// One item of a population, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// JSON Pointer of the item within its document, e.g. `/Users/17`.
+    pub pointer: String,
+    /// 1-based line where the item starts, when the format tells.
+    pub line: Option<u32>,
+    /// What a reader calls the item: a user name, a resource address.
+    pub label: Option<String>,
+    pub value: Value,
+}
+
+/// Records parsed from one repository file; `Skipped` when the file is not a
+/// document of the source (a Helm template, a YAML file that is no manifest).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    Records(Vec<Record>),
+    Skipped,
+}
+
+/// Parses a repository file for a repository record source.
+pub fn parse_repo_file(source: RecordSource, path: &str, text: &str) -> Result<Parsed, String> {
+    match source {
+        RecordSource::Kubernetes => k8s::records(path, text),
+        RecordSource::Terraform => terraform::hcl_records(text).map(Parsed::Records),
+        RecordSource::Workflows => workflows::records(text).map(Parsed::Records),
+        RecordSource::Export(_) => Ok(Parsed::Skipped),
+    }
+}
+
+/// The repository files a repository record source reads.
+pub fn repo_files(source: RecordSource) -> Option<&'static FileSelector> {
+    static K8S: LazyLock<Option<FileSelector>> =
+        LazyLock::new(|| selector(&["**/*.yaml", "**/*.yml"], &[".github/**"]));
+    static TF: LazyLock<Option<FileSelector>> = LazyLock::new(|| selector(&["**/*.tf"], &[]));
+    static GHA: LazyLock<Option<FileSelector>> = LazyLock::new(|| {
+        selector(
+            &[".github/workflows/*.yml", ".github/workflows/*.yaml"],
+            &[],
+        )
+    });
+    match source {
+        RecordSource::Kubernetes => K8S.as_ref(),
+        RecordSource::Terraform => TF.as_ref(),
+        RecordSource::Workflows => GHA.as_ref(),
+        RecordSource::Export(_) => None,
+    }
+}
+
+fn selector(include: &[&str], exclude: &[&str]) -> Option<FileSelector> {
+    Some(FileSelector::new(
+        include.iter().map(|s| (*s).to_owned()).collect(),
+        globs(include)?,
+        exclude.iter().map(|s| (*s).to_owned()).collect(),
+        globs(exclude)?,
+    ))
+}
+
+fn globs(patterns: &[&str]) -> Option<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        builder.add(GlobBuilder::new(p).literal_separator(true).build().ok()?);
+    }
+    builder.build().ok()
+}
+
+/// The first line of a parser's message: parsers quote the offending source
+/// in later lines, and an untrusted file's content must not reach reports.
+pub fn first_line(message: &str) -> String {
+    message
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_owned()
+}
+
+/// Options for YAML: snippets off (they would copy file content into messages).
+fn yaml_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.with_snippet = false;
+    options
+}

@@ -1,0 +1,212 @@
+//! Terraform: `resource` blocks of HCL files, and resource changes of a plan
+//! (`terraform show -json`), both as one record shape:
+//! `{address, type, name, mode, values}`.
+//!
+//! In HCL, nested blocks become arrays of objects (as in plan JSON, where
+//! `ingress` is a list even with one entry) and `dynamic "x" { content {} }`
+//! becomes an entry of `x`. Expressions that are not literals (`var.cidr`,
+//! function calls, interpolated templates) become their source text: assay
+//! does not evaluate Terraform, so such a value matches no literal in a schema.
+
+use super::{Record, first_line};
+use hcl_edit::Span;
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
+use serde_json::{Map, Value, json};
+
+pub fn hcl_records(text: &str) -> Result<Vec<Record>, String> {
+    let body = hcl_edit::parser::parse_body(text)
+        .map_err(|e| format!("invalid HCL: {}", first_line(&e.to_string())))?;
+    let mut out = Vec::new();
+    for block in body.blocks() {
+        if block.ident.as_str() != "resource" {
+            continue;
+        }
+        let [t, n] = block.labels.as_slice() else {
+            continue;
+        };
+        let (kind, name) = (label(t), label(n));
+        let address = format!("{kind}.{name}");
+        let line = block.span().map(|s| line_of(text, s.start));
+        out.push(Record {
+            pointer: format!("/resource/{kind}/{name}"),
+            line,
+            label: Some(address.clone()),
+            value: json!({
+                "address": address,
+                "type": kind,
+                "name": name,
+                "mode": "managed",
+                "values": body_json(&block.body),
+            }),
+        });
+    }
+    Ok(out)
+}
+
+fn label(l: &BlockLabel) -> String {
+    match l {
+        BlockLabel::Ident(i) => i.as_str().to_owned(),
+        BlockLabel::String(s) => s.as_str().to_owned(),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> u32 {
+    let upto = text.get(..offset).unwrap_or(text);
+    u32::try_from(upto.matches('\n').count() + 1).unwrap_or(u32::MAX)
+}
+
+fn body_json(body: &Body) -> Value {
+    let mut map = Map::new();
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(a) => {
+                map.insert(a.key.as_str().to_owned(), expr_json(&a.value));
+            }
+            Structure::Block(b) => {
+                let (key, value) = block_json(b);
+                let entry = map.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(items) = entry {
+                    items.push(value);
+                }
+            }
+        }
+    }
+    Value::Object(map)
+}
+
+/// A nested block's key and value; `dynamic "x"` contributes its `content` to `x`.
+fn block_json(block: &Block) -> (String, Value) {
+    if block.ident.as_str() == "dynamic"
+        && let Some(l) = block.labels.first()
+    {
+        let content = block
+            .body
+            .blocks()
+            .find(|b| b.ident.as_str() == "content")
+            .map_or_else(|| Value::Object(Map::new()), |c| body_json(&c.body));
+        return (label(l), content);
+    }
+    (block.ident.as_str().to_owned(), body_json(&block.body))
+}
+
+fn expr_json(expr: &Expression) -> Value {
+    match expr {
+        Expression::Null(_) => Value::Null,
+        Expression::Bool(b) => Value::Bool(*b.value()),
+        Expression::Number(n) => number_json(n.value()),
+        Expression::String(s) => Value::String(s.value().clone()),
+        Expression::Array(items) => Value::Array(items.iter().map(expr_json).collect()),
+        Expression::Object(object) => Value::Object(
+            object
+                .iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_owned(),
+                        ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+                        ObjectKey::Expression(e) => e.to_string().trim().to_owned(),
+                    };
+                    (key, expr_json(v.expr()))
+                })
+                .collect(),
+        ),
+        Expression::Parenthesis(p) => expr_json(p.inner()),
+        other => Value::String(other.to_string().trim().to_owned()),
+    }
+}
+
+fn number_json(n: &hcl_edit::Number) -> Value {
+    if let Some(i) = n.as_i64() {
+        Value::from(i)
+    } else if let Some(u) = n.as_u64() {
+        Value::from(u)
+    } else {
+        n.as_f64().map_or(Value::Null, Value::from)
+    }
+}
+
+/// A plan's `resource_changes` entry as a record, or `None` for data sources
+/// and resources being destroyed (nothing of them remains to judge).
+pub fn normalize_plan_change(change: &Value) -> Option<Value> {
+    let mode = change
+        .get("mode")
+        .and_then(Value::as_str)
+        .unwrap_or("managed");
+    let after = change.get("change").and_then(|c| c.get("after"));
+    if mode != "managed" || after.is_none_or(Value::is_null) {
+        return None;
+    }
+    Some(json!({
+        "address": change.get("address").cloned().unwrap_or(Value::Null),
+        "type": change.get("type").cloned().unwrap_or(Value::Null),
+        "name": change.get("name").cloned().unwrap_or(Value::Null),
+        "mode": mode,
+        "values": after.cloned().unwrap_or(Value::Null),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_with_nested_and_dynamic_blocks() {
+        let text = r#"
+variable "cidr" { default = "0.0.0.0/0" }
+
+resource "aws_security_group" "web" {
+  name = "web"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0", var.cidr]
+  }
+  dynamic "egress" {
+    for_each = var.rules
+    content {
+      from_port = egress.value.port
+    }
+  }
+  tags = { Name = "web", "team" = "x" }
+}
+
+data "aws_ami" "ubuntu" {}
+"#;
+        let records = hcl_records(text).unwrap();
+        assert_eq!(records.len(), 1);
+        let r = &records[0];
+        assert_eq!(
+            (r.label.as_deref(), r.line),
+            (Some("aws_security_group.web"), Some(4))
+        );
+        let values = &r.value["values"];
+        assert_eq!(values["ingress"][0]["from_port"], json!(22));
+        assert_eq!(
+            values["ingress"][0]["cidr_blocks"],
+            json!(["0.0.0.0/0", "var.cidr"])
+        );
+        assert_eq!(values["egress"][0]["from_port"], json!("egress.value.port"));
+        assert_eq!(values["tags"]["team"], json!("x"));
+    }
+
+    #[test]
+    fn invalid_hcl_is_an_error_without_source_text() {
+        let err = hcl_records("resource \"a\" \"b\" {\n  secret = \"hunter2\n").unwrap_err();
+        assert!(err.starts_with("invalid HCL"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn plan_changes_skip_data_sources_and_deletions() {
+        let change = json!({"address": "aws_db_instance.a", "mode": "managed", "type": "aws_db_instance", "name": "a", "change": {"actions": ["create"], "after": {"storage_encrypted": false}}});
+        assert_eq!(
+            normalize_plan_change(&change).unwrap()["values"]["storage_encrypted"],
+            json!(false)
+        );
+        let deleted = json!({"mode": "managed", "change": {"actions": ["delete"], "after": null}});
+        assert!(normalize_plan_change(&deleted).is_none());
+        let data = json!({"mode": "data", "change": {"after": {}}});
+        assert!(normalize_plan_change(&data).is_none());
+    }
+}
