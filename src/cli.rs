@@ -40,6 +40,18 @@ pub enum Command {
         #[arg(long, default_value = ".")]
         project: PathBuf,
     },
+    /// Run every check's examples and report those that do not behave as declared.
+    Test {
+        /// Project directory whose definitions extend the built-in ones.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Only this check's examples.
+        #[arg(long, value_name = "ID")]
+        check: Option<String>,
+        /// Fail when a check has no examples.
+        #[arg(long)]
+        require_examples: bool,
+    },
     /// List the checks, controls, frameworks or risks that are loaded.
     List {
         #[arg(value_enum)]
@@ -118,6 +130,13 @@ pub fn run(cli: Cli) -> Exit {
                 }
             })
         }
+        Command::Test {
+            path,
+            check,
+            require_examples,
+        } => with_catalog(&path, |loaded| {
+            test(loaded, check.as_deref(), require_examples)
+        }),
         Command::List { what, project } => with_catalog(&project, |loaded| {
             print(&explain::list(&loaded.catalog, what));
             Exit::Success
@@ -260,6 +279,23 @@ pub struct UnknownFramework {
     name: String,
     #[help]
     help: Option<String>,
+}
+
+fn test(loaded: &Loaded, only: Option<&str>, require_examples: bool) -> Exit {
+    if let Some(id) = only
+        && !loaded.catalog.checks.contains_key(id)
+    {
+        let known = loaded.catalog.checks.keys().map(|k| k.as_str());
+        diagnostic(&explain::UnknownId {
+            id: id.to_owned(),
+            help: load::suggest(id, known),
+        });
+        return Exit::Usage;
+    }
+    let results = crate::policy_test::run(&loaded.catalog, only);
+    let (text, ok) = report::examples::render(&loaded.catalog, &results, only, require_examples);
+    print(&text);
+    if ok { Exit::Success } else { Exit::Failed }
 }
 
 fn validate(path: &std::path::Path) -> Exit {

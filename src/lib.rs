@@ -14,6 +14,7 @@ pub mod explain;
 pub mod load;
 pub mod model;
 pub mod outcome;
+pub mod policy_test;
 pub mod redact;
 pub mod report;
 pub mod schema;

@@ -66,3 +66,29 @@ fn the_catalog_has_at_least_twelve_estimated_risks() {
         assert!(!risk.scenario.is_empty(), "{}", risk.id);
     }
 }
+
+#[test]
+fn every_built_in_check_has_passing_and_failing_examples_that_behave() {
+    let catalog = builtin();
+    for check in catalog.checks.values() {
+        for verdict in ["pass", "fail"] {
+            assert!(
+                check.examples.iter().any(|e| e.expect == verdict),
+                "{} has no `{verdict}` example",
+                check.id
+            );
+        }
+    }
+    let results = assay::policy_test::run(&catalog, None);
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| {
+            format!(
+                "{} / {}: expected {}, got {} ({} findings) {:?}",
+                r.check, r.name, r.expected, r.got, r.findings, r.detail
+            )
+        })
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+}

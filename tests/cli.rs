@@ -58,9 +58,15 @@ fn planted_secrets() -> Vec<String> {
 
 #[test]
 fn demo_fails_its_gate_and_names_each_planted_violation() {
-    let run = assay(&["check", "examples/acme"]);
+    let run = assay(&["check", "examples/acme", "--as-of", "2026-11-20"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     for expected in [
+        "credential-report.csv:4 [sam.support]  console user without MFA",
+        "credential-report.csv:7 [ci-deploy]  access key not rotated in 90 days",
+        "acme-service-main.json [acme/service@main]  administrators bypass branch protection",
+        "infra/main.tf:1 [aws_security_group.support_bastion]  SSH (port 22) open to the internet",
+        "deploy/k8s/api.yaml:24 [Deployment/support/support-tool]  container may run as root",
+        ".github/workflows/ci.yml:15 [actions/setup-python@v5]  action not pinned to a commit SHA",
         "app/settings.py:8:21  AWS access key id committed",
         "deploy/bastion_ed25519:1:1  private key committed",
         "Dockerfile:9  container runs as root",
@@ -356,7 +362,7 @@ fn list_shows_every_kind() {
 #[test]
 fn readme_commands_are_the_ones_tested() {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    assert!(readme.contains("cargo run --release -- check examples/acme"));
+    assert!(readme.contains("cargo run --release -- check examples/acme --as-of 2026-11-20"));
     assert!(readme.contains("./scripts/test"));
     assert!(Path::new("scripts/test").exists());
     let ci = std::fs::read_to_string(".ci/run").unwrap();
@@ -364,4 +370,37 @@ fn readme_commands_are_the_ones_tested() {
         ci.contains("./scripts/test"),
         ".ci/run runs the README's test command"
     );
+}
+
+#[test]
+fn assay_test_runs_every_example_and_fails_on_a_wrong_one() {
+    let builtin = assay(&["test", "--require-examples"]);
+    assert_eq!(builtin.code, 0, "{}", builtin.stdout);
+    assert!(builtin.stdout.contains("did not"), "{}", builtin.stdout);
+    let demo = assay(&["test", "examples/acme", "--require-examples"]);
+    assert_eq!(demo.code, 0, "{}", demo.stdout);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(dir.path().join("assay.toml"), "").unwrap();
+    std::fs::write(
+        dir.path().join("policies/p.toml"),
+        "[[check]]\nid = \"x.readme\"\ntitle = \"A README\"\nseverity = \"low\"\nfiles = [\"README.md\"]\nassert = \"exists\"\n\n[[check.example]]\nname = \"wrongly declared\"\nexpect = \"pass\"\nfiles = { \"docs/x.md\" = \"no readme\" }\n",
+    )
+    .unwrap();
+    let wrong = assay(&["test", dir.path().to_str().unwrap(), "--check", "x.readme"]);
+    assert_eq!(wrong.code, 1, "{}", wrong.stdout);
+    assert!(
+        wrong.stdout.contains("wrongly declared"),
+        "{}",
+        wrong.stdout
+    );
+    assert!(
+        wrong
+            .stdout
+            .contains("expected pass, got fail with 1 findings"),
+        "{}",
+        wrong.stdout
+    );
+    assert_eq!(assay(&["test", ".", "--check", "no.such-check"]).code, 2);
 }

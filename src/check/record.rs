@@ -122,6 +122,7 @@ fn most_specific(e: &ValidationError<'_>, show_values: bool) -> (String, String)
     if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } =
         e.kind()
         && let Some(first) = context.first().and_then(|branch| branch.first())
+        && !is_alternative_form(e, first)
     {
         return most_specific(first, show_values);
     }
@@ -131,6 +132,19 @@ fn most_specific(e: &ValidationError<'_>, show_values: bool) -> (String, String)
         describe_error(e)
     };
     (e.instance_path().to_string(), detail)
+}
+
+/// Whether the branches are alternative forms of one value (patterns, constants):
+/// then the first form's complaint would mislead, and "none of the forms" is the truth.
+fn is_alternative_form(any_of: &ValidationError<'_>, first: &ValidationError<'_>) -> bool {
+    first.instance_path() == any_of.instance_path()
+        && matches!(
+            first.kind(),
+            ValidationErrorKind::Pattern { .. }
+                | ValidationErrorKind::Constant { .. }
+                | ValidationErrorKind::Enum { .. }
+                | ValidationErrorKind::Type { .. }
+        )
 }
 
 /// What a schema error says, in terms of the schema alone.
@@ -158,9 +172,9 @@ pub fn describe_error(e: &ValidationError<'_>) -> String {
         ValidationErrorKind::MinItems { limit } => format!("must have at least {limit} items"),
         ValidationErrorKind::MaxItems { limit } => format!("must have at most {limit} items"),
         ValidationErrorKind::Contains => "contains no item that matches".to_owned(),
-        ValidationErrorKind::Not { .. } => "matches a shape that is not allowed".to_owned(),
+        ValidationErrorKind::Not { .. } => "is what this check forbids".to_owned(),
         ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
-            "matches none of the allowed shapes".to_owned()
+            "matches none of the allowed forms".to_owned()
         }
         ValidationErrorKind::OneOfMultipleValid { .. } => {
             "matches more than one exclusive shape".to_owned()
@@ -201,7 +215,7 @@ mod tests {
             (json!({"pattern": "^x"}), "must match `^x`"),
             (
                 json!({"not": {"type": "string"}}),
-                "matches a shape that is not allowed",
+                "is what this check forbids",
             ),
             (json!({"maxLength": 3}), "must be at most 3 characters"),
         ] {

@@ -53,6 +53,10 @@ pub fn compile(raw: RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) ->
         Some(Sources::Records(list)) => record_kind(&raw, list, file, errors),
         None => None,
     };
+    let examples = match &kind {
+        Some(kind) => super::example::compile(raw.example, kind, file, errors),
+        None => Vec::new(),
+    };
     if errors.len() > before {
         return None;
     }
@@ -71,6 +75,7 @@ pub fn compile(raw: RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) ->
         show_match: raw.show_match,
         remediation: raw.remediation.unwrap_or_default(),
         doc,
+        examples,
         origin: Origin {
             file: file.name.clone(),
             line: file.line_of(raw.id.span().start),

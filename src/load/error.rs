@@ -334,6 +334,21 @@ pub enum LoadError {
         span: SourceSpan,
     },
 
+    #[error("invalid example: {message}")]
+    #[diagnostic(
+        code(assay::load::invalid_example),
+        help(
+            "an example has `expect` (pass, fail, not_applicable or error) and `files` or `export`"
+        )
+    )]
+    InvalidExample {
+        message: String,
+        #[source_code]
+        src: Src,
+        #[label("in this example")]
+        span: SourceSpan,
+    },
+
     #[error("path `{path}` leaves the project directory")]
     #[diagnostic(
         code(assay::load::path_escapes),
@@ -391,6 +406,7 @@ impl LoadError {
             | SchemaRequired { src, span, .. }
             | InvalidSchema { src, span, .. }
             | InvalidPointer { src, span, .. }
+            | InvalidExample { src, span, .. }
             | PathEscapes { src, span, .. } => (src, span),
         };
         (located.0.name().to_owned(), located.1.offset())

@@ -6,6 +6,7 @@
 
 mod check;
 mod error;
+mod example;
 mod framework;
 mod project;
 mod raw;
@@ -15,6 +16,7 @@ mod source;
 
 pub use check::{ASSERTIONS, DOCKERFILE_GLOBS, build_regex};
 pub use error::{FirstDefinition, LoadError, LoadErrors};
+pub use example::DEFAULT_AS_OF;
 pub use source::{Layer, SourceFile};
 
 use crate::builtin;

@@ -37,6 +37,25 @@ pub struct RawCheck {
     pub show_match: bool,
     pub remediation: Option<String>,
     pub doc: Option<RawDoc>,
+    /// Inputs with the verdict the check must give them; run by `assay test`.
+    #[serde(default)]
+    pub example: Vec<RawExample>,
+}
+
+/// `[[check.example]]`: an input and the verdict it must get.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExample {
+    pub name: Option<String>,
+    pub expect: Spanned<String>,
+    pub findings: Option<usize>,
+    /// Repository files: path -> contents.
+    pub files: Option<Spanned<BTreeMap<String, String>>>,
+    /// The contents of one export file.
+    pub export: Option<Spanned<String>>,
+    /// The export's kind, when the check reads more than one.
+    pub kind: Option<Spanned<String>>,
+    pub as_of: Option<Spanned<String>>,
 }
 
 /// `source = "k8s"` or `source = ["terraform", "terraform.plan"]`.

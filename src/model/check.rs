@@ -61,7 +61,35 @@ pub struct Check {
     pub show_match: bool,
     pub remediation: String,
     pub doc: CheckDoc,
+    /// Inputs with their expected verdicts, for `assay test`.
+    pub examples: Vec<Example>,
     pub origin: Origin,
+}
+
+/// An input a check's author pairs with the verdict the check must give it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub name: String,
+    /// `pass`, `fail`, `not_applicable` or `error`.
+    pub expect: String,
+    /// The exact number of findings, when given.
+    pub findings: Option<usize>,
+    pub input: ExampleInput,
+    /// The as-of time the example is judged at.
+    pub as_of: jiff::Timestamp,
+    pub origin: Origin,
+}
+
+/// What an example feeds the check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExampleInput {
+    /// A repository of these files (path -> contents).
+    Files(std::collections::BTreeMap<String, String>),
+    /// One export file of this kind.
+    Export {
+        kind: super::ExportKind,
+        text: String,
+    },
 }
 
 /// The user documentation of a check, printed by `assay explain`.

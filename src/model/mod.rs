@@ -13,7 +13,8 @@ mod risk;
 mod source;
 
 pub use check::{
-    Assertion, Check, CheckDoc, CheckKind, DockerAssertion, FileSelector, RecordCheck, Severity,
+    Assertion, Check, CheckDoc, CheckKind, DockerAssertion, Example, ExampleInput, FileSelector,
+    RecordCheck, Severity,
 };
 pub use framework::{Control, ControlRef, Framework, Mitigation, Selection};
 pub use id::{CheckId, ControlId, FrameworkId, RiskId};

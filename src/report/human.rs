@@ -139,7 +139,7 @@ fn finding_line(f: &Finding) -> String {
         if let Some(col) = f.column {
             let _ = write!(at, ":{col}");
         }
-    } else if let Some(pointer) = &f.pointer {
+    } else if let Some(pointer) = f.pointer.as_deref().filter(|p| !p.is_empty()) {
         let _ = write!(at, " {pointer}");
     }
     if let Some(label) = &f.label {

@@ -3,6 +3,7 @@
 //! [`Report`] is the stable, versioned JSON document (its schema is
 //! `schemas/report.schema.json`); the human format renders the same data.
 
+pub mod examples;
 pub mod human;
 
 use crate::engine::{Evaluation, ExportTarget};

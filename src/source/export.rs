@@ -153,9 +153,14 @@ impl Sink<'_> {
         {
             self.streamed.invalid_count += 1;
             if self.streamed.invalid.is_none() {
+                let pointer = if record.pointer.is_empty() {
+                    "(the document)"
+                } else {
+                    record.pointer.as_str()
+                };
                 let at = match record.line {
-                    Some(line) => format!("{} (line {line})", record.pointer),
-                    None => record.pointer.clone(),
+                    Some(line) => format!("{pointer} (line {line})"),
+                    None => pointer.to_owned(),
                 };
                 let problem = format!(
                     "does not match the `{}` schema at `{}`: {}",
@@ -283,7 +288,7 @@ fn read_csv(path: &Path, required: &[String], sink: &mut Sink<'_>) -> Result<(),
         .find(|c| !headers.iter().any(|h| h == c.as_str()))
     {
         return Err(format!(
-            "not a `{}`: missing required column `{missing}`",
+            "not a valid `{}` export: missing required column `{missing}`",
             sink.kind
         ));
     }
@@ -345,7 +350,7 @@ fn read_json(
         pointer.segments(),
         &mut |i, value| {
             sink.push(Record {
-                pointer: format!("{prefix}/{i}"),
+                pointer: i.map_or_else(|| prefix.clone(), |i| format!("{prefix}/{i}")),
                 line: None,
                 label: None,
                 value,

@@ -17,12 +17,13 @@ pub enum Found {
     Missing,
 }
 
-/// Streams the array at `path` (or passes the single value found there) to `item`,
+/// Streams the array at `path` (or passes the single value found there) to
+/// `item`, with its index in the array (`None` for the single value),
 /// and records the top-level keys of the document when `path` is not empty.
 pub fn stream<'de, D: de::Deserializer<'de>>(
     deserializer: D,
     path: &[String],
-    item: &mut dyn FnMut(usize, Value),
+    item: &mut dyn FnMut(Option<usize>, Value),
     top_keys: &mut Vec<String>,
 ) -> Result<Found, D::Error> {
     let mut found = Found::Missing;
@@ -38,7 +39,7 @@ pub fn stream<'de, D: de::Deserializer<'de>>(
 
 struct Seed<'p, 'f> {
     path: &'p [String],
-    item: &'f mut dyn FnMut(usize, Value),
+    item: &'f mut dyn FnMut(Option<usize>, Value),
     found: &'f mut Found,
     top_keys: Option<&'f mut Vec<String>>,
 }
@@ -136,7 +137,7 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
 
 /// The value at the pointer: an array's items one by one, or one value.
 struct Target<'f> {
-    item: &'f mut dyn FnMut(usize, Value),
+    item: &'f mut dyn FnMut(Option<usize>, Value),
     found: &'f mut Found,
 }
 
@@ -151,7 +152,7 @@ impl<'de> Visitor<'de> for Target<'_> {
         *self.found = Found::Array;
         let mut i = 0;
         while let Some(v) = seq.next_element::<Value>()? {
-            (self.item)(i, v);
+            (self.item)(Some(i), v);
             i += 1;
         }
         Ok(())
@@ -160,7 +161,7 @@ impl<'de> Visitor<'de> for Target<'_> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
         *self.found = Found::Single;
-        (self.item)(0, v);
+        (self.item)(None, v);
         Ok(())
     }
 
@@ -187,7 +188,7 @@ impl<'de> Visitor<'de> for Target<'_> {
 impl Target<'_> {
     fn single<E>(self, v: Value) -> Result<(), E> {
         *self.found = Found::Single;
-        (self.item)(0, v);
+        (self.item)(None, v);
         Ok(())
     }
 }
@@ -203,7 +204,13 @@ mod tests {
         let mut items = Vec::new();
         let mut keys = Vec::new();
         let mut de = serde_json::Deserializer::from_str(text);
-        let found = stream(&mut de, &path, &mut |i, v| items.push((i, v)), &mut keys).unwrap();
+        let found = stream(
+            &mut de,
+            &path,
+            &mut |i, v| items.push((i.unwrap_or(0), v)),
+            &mut keys,
+        )
+        .unwrap();
         (found, items, keys)
     }
 

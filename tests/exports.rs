@@ -1,0 +1,218 @@
+//! Exports end to end through the binary: `--export` with no configuration,
+//! hostile inputs (YAML bombs, deep JSON, symbolic links out of the project),
+//! and record values that must never reach a report.
+
+// Test helpers may panic: a panic is a test failure with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+fn assay(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap()
+}
+
+fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+}
+
+#[test]
+fn an_export_on_the_command_line_needs_no_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = "fixtures/projects/aws-bad/exports/credential-report.csv";
+    let arg = format!("aws.iam.credential-report={report}");
+    let (code, stdout, stderr) = assay(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--export",
+        &arg,
+        "--as-of",
+        "2026-06-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = json(&stdout);
+    let mfa = check(&report, "aws.iam.console-mfa");
+    assert_eq!(mfa["status"], "fail");
+    assert_eq!(
+        (mfa["examined"].as_u64(), mfa["failing"].as_u64()),
+        (Some(4), Some(2))
+    );
+    assert_eq!(mfa["findings"][0]["export"], "aws.iam.credential-report");
+    assert_eq!(mfa["findings"][0]["label"], "alice");
+    assert_eq!(report["exports"][0]["records"], 8);
+}
+
+#[test]
+fn bad_export_arguments_exit_2() {
+    let (code, _, stderr) = assay(&["check", ".", "--export", "aws.iam.credential_report=x.csv"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown export kind `aws.iam.credential_report`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `aws.iam.credential-report`?"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = assay(&["check", ".", "--export", "report.csv"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not KIND=PATH"), "{stderr}");
+}
+
+#[test]
+fn record_values_never_reach_the_report() {
+    let (code, stdout, _) = assay(&["check", "fixtures/projects/plan-bad", "--format", "json"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("aws_db_instance.legacy"),
+        "the resource is reported"
+    );
+    assert!(
+        !stdout.contains("Plan-Passw0rd-Never-Shown"),
+        "a value from the plan leaked"
+    );
+    let (_, human, _) = assay(&["check", "fixtures/projects/plan-bad"]);
+    assert!(!human.contains("Plan-Passw0rd-Never-Shown"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_project_export_cannot_lead_out_of_the_project_through_a_link() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret.csv"), "user,arn\nroot,x\n").unwrap();
+    let project = tempfile::tempdir().unwrap();
+    fs::create_dir(project.path().join("exports")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.csv"),
+        project.path().join("exports/report.csv"),
+    )
+    .unwrap();
+    fs::write(
+        project.path().join("assay.toml"),
+        "[[export]]\nname = \"iam\"\nkind = \"aws.iam.credential-report\"\npath = \"exports/report.csv\"\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = assay(&[
+        "check",
+        project.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let report = json(&stdout);
+    let c = check(&report, "aws.iam.console-mfa");
+    assert_eq!(c["status"], "error");
+    let message = c["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("leads outside the project directory"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_yaml_bomb_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a: &a [x,x,x,x,x,x,x,x,x]\n",
+    );
+    for (name, prev) in [
+        ("b", "a"),
+        ("c", "b"),
+        ("d", "c"),
+        ("e", "d"),
+        ("f", "e"),
+        ("g", "f"),
+        ("h", "g"),
+    ] {
+        bomb.push_str(&format!("  {name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+    }
+    fs::write(dir.path().join("bomb.yaml"), bomb).unwrap();
+    let (code, stdout, _) = assay(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    let report = json(&stdout);
+    let c = check(&report, "k8s.no-privileged");
+    assert_eq!(c["status"], "error");
+    assert!(
+        c["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid YAML"),
+        "{c}"
+    );
+}
+
+#[test]
+fn deeply_nested_json_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    fs::write(dir.path().join("deep.json"), deep).unwrap();
+    fs::write(dir.path().join("README.md"), "x").unwrap();
+    let policies = dir.path().join("policies");
+    fs::create_dir(&policies).unwrap();
+    fs::write(
+        policies.join("p.toml"),
+        "[[check]]\nid = \"x.deep\"\ntitle = \"Deep\"\nseverity = \"low\"\nsource = \"json\"\nschema = {}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("assay.toml"),
+        "[[export]]\nname = \"deep\"\nkind = \"json\"\npath = \"deep.json\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) =
+        assay(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = json(&stdout);
+    let c = check(&report, "x.deep");
+    assert_eq!(c["status"], "error");
+    let message = c["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("recursion limit"), "{message}");
+}
+
+#[test]
+fn json_report_with_exports_validates_against_the_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string("schemas/report.schema.json").unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for dir in [
+        "fixtures/projects/aws-bad",
+        "fixtures/projects/export-missing",
+        "fixtures/projects/k8s-bad",
+    ] {
+        let (_, stdout, _) = assay(&["check", dir, "--format", "json"]);
+        let report = json(&stdout);
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{dir}: {errors:#?}");
+    }
+    assert!(Path::new("schemas/kinds/aws.iam.credential-report.schema.json").exists());
+}
