@@ -54,7 +54,10 @@ fn max_age(value: &Value, as_of: Timestamp) -> Result<Boxed, ValidationError<'_>
                 reason = "bounded by the check above and by i64 seconds"
             )]
             let limit = (days * 86_400.0).min(1e15) as i64;
-            Ok(Box::new(MaxAge { as_of, limit, days }))
+            Ok(Box::new(DateKeyword {
+                accepts: Box::new(move |t: Timestamp| as_of.as_second() - t.as_second() <= limit),
+                failure: format!("is more than {days} days before the as-of date"),
+            }))
         }
         _ => Err(ValidationError::custom(format!(
             "`{MAX_AGE_DAYS}` must be a number of days >= 0"
@@ -63,22 +66,23 @@ fn max_age(value: &Value, as_of: Timestamp) -> Result<Boxed, ValidationError<'_>
 }
 
 fn since_period(value: &Value, today: Date) -> Result<Boxed, ValidationError<'_>> {
-    let start = match value.as_str() {
-        Some("month") => today.first_of_month(),
-        Some("quarter") => {
+    let period = value.as_str().unwrap_or("");
+    let start = match period {
+        "month" => today.first_of_month(),
+        "quarter" => {
             let first_month = (today.month() - 1) / 3 * 3 + 1;
             Date::new(today.year(), first_month, 1).unwrap_or(today)
         }
-        Some("year") => today.first_of_year(),
+        "year" => today.first_of_year(),
         _ => {
             return Err(ValidationError::custom(format!(
                 "`{SINCE_PERIOD_START}` must be \"month\", \"quarter\" or \"year\""
             )));
         }
     };
-    Ok(Box::new(SincePeriod {
-        start,
-        period: value.as_str().unwrap_or("").to_owned(),
+    Ok(Box::new(DateKeyword {
+        accepts: Box::new(move |t: Timestamp| TimeZone::UTC.to_datetime(t).date() >= start),
+        failure: format!("is before the start of the as-of {period}"),
     }))
 }
 
@@ -93,23 +97,21 @@ pub fn parse_instant(text: &str) -> Option<Timestamp> {
         .ok()
 }
 
-struct MaxAge {
-    as_of: Timestamp,
-    limit: i64,
-    days: f64,
+/// A keyword on date strings: other strings fail as "not a date", other
+/// types are left to `type`, as JSON Schema keywords do.
+struct DateKeyword {
+    accepts: Box<dyn Fn(Timestamp) -> bool + Send + Sync>,
+    failure: String,
 }
 
-impl<'i> Keyword<'i> for MaxAge {
+impl<'i> Keyword<'i> for DateKeyword {
     fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
         if self.is_valid(instance) {
             Ok(())
         } else if instance.as_str().and_then(parse_instant).is_none() {
             Err(ValidationError::custom("is not a date"))
         } else {
-            Err(ValidationError::custom(format!(
-                "is more than {} days before the as-of date",
-                self.days
-            )))
+            Err(ValidationError::custom(self.failure.clone()))
         }
     }
 
@@ -117,34 +119,7 @@ impl<'i> Keyword<'i> for MaxAge {
         let Some(text) = instance.as_str() else {
             return true;
         };
-        parse_instant(text).is_some_and(|t| self.as_of.as_second() - t.as_second() <= self.limit)
-    }
-}
-
-struct SincePeriod {
-    start: Date,
-    period: String,
-}
-
-impl<'i> Keyword<'i> for SincePeriod {
-    fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
-        if self.is_valid(instance) {
-            Ok(())
-        } else if instance.as_str().and_then(parse_instant).is_none() {
-            Err(ValidationError::custom("is not a date"))
-        } else {
-            Err(ValidationError::custom(format!(
-                "is before the start of the as-of {}",
-                self.period
-            )))
-        }
-    }
-
-    fn is_valid(&self, instance: &'i Value) -> bool {
-        let Some(text) = instance.as_str() else {
-            return true;
-        };
-        parse_instant(text).is_some_and(|t| TimeZone::UTC.to_datetime(t).date() >= self.start)
+        parse_instant(text).is_some_and(|t| (self.accepts)(t))
     }
 }
 
