@@ -7,10 +7,11 @@ use crate::model::{
     Assertion, Catalog, Check, CheckKind, FrameworkId, Project, RecordSource, Selection,
 };
 use crate::outcome::{CheckResult, ControlResult, EvalError, Finding, Status};
-use crate::source::{self, Parsed, Record};
+use crate::source::{self, HclFile, Parsed, Record};
 use crate::walk::{Tree, TreeFile};
 use jiff::Timestamp;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::io::Read;
 
 mod exports;
@@ -101,7 +102,8 @@ pub fn evaluate(
         })
         .collect();
     let selected = select(&planned, &tree.files);
-    let per_file = read_and_judge(&planned, &selected, &tree.files, options);
+    let mut per_file = read_and_judge(&planned, &selected, &tree.files, options);
+    judge_terraform(&planned, &tree.files, &mut per_file);
     let files_read = per_file.len();
     let (export_targets, export_outcomes) = exports::evaluate(&planned, &project.exports);
 
@@ -117,7 +119,7 @@ pub fn evaluate(
     let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); planned.len()];
     for (ci, outcome) in per_file
         .into_iter()
-        .flat_map(|(_, outs)| outs)
+        .flat_map(|r| r.outcomes)
         .chain(export_outcomes)
     {
         if let Some(o) = outcomes.get_mut(ci) {
@@ -169,7 +171,12 @@ fn select(planned: &[Planned<'_>], files: &[TreeFile]) -> Vec<(Vec<usize>, Vec<R
         .collect()
 }
 
-type PerFile = Vec<(usize, Vec<(usize, Outcome)>)>;
+/// What reading one file produced: outcomes, and Terraform waiting for its module.
+struct FileResult {
+    index: usize,
+    outcomes: Vec<(usize, Outcome)>,
+    terraform: Option<HclFile>,
+}
 
 /// Reads every file something must read, once, and judges it for all of them.
 fn read_and_judge(
@@ -177,28 +184,74 @@ fn read_and_judge(
     selected: &[(Vec<usize>, Vec<Reader>)],
     files: &[TreeFile],
     options: EngineOptions,
-) -> PerFile {
-    let mut out: PerFile = selected
+) -> Vec<FileResult> {
+    let mut out: Vec<FileResult> = selected
         .par_iter()
         .enumerate()
         .filter(|(_, (_, readers))| !readers.is_empty())
-        .filter_map(|(fi, (_, readers))| {
-            let file = files.get(fi)?;
-            let outcomes = match read_file(file, options.max_file_size) {
+        .filter_map(|(index, (_, readers))| {
+            let file = files.get(index)?;
+            let (outcomes, terraform) = match read_file(file, options.max_file_size) {
                 Ok(bytes) => {
                     judge_file(planned, readers, &FileContents::new(&file.relative, &bytes))
                 }
-                Err(message) => readers
-                    .iter()
-                    .flat_map(|r| readers_checks(planned, *r))
-                    .map(|ci| (ci, Outcome::error(&file.relative, message.clone())))
-                    .collect(),
+                Err(message) => (
+                    readers
+                        .iter()
+                        .flat_map(|r| readers_checks(planned, *r))
+                        .map(|ci| (ci, Outcome::error(&file.relative, message.clone())))
+                        .collect(),
+                    None,
+                ),
             };
-            Some((fi, outcomes))
+            Some(FileResult {
+                index,
+                outcomes,
+                terraform,
+            })
         })
         .collect();
-    out.sort_by_key(|(fi, _)| *fi);
+    out.sort_by_key(|r| r.index);
     out
+}
+
+/// Judges Terraform files once every file of their module (directory) is
+/// read, with `var.NAME` replaced by the module's variable defaults.
+fn judge_terraform(planned: &[Planned<'_>], files: &[TreeFile], results: &mut [FileResult]) {
+    let module = |index: usize| {
+        files
+            .get(index)
+            .and_then(|f| f.relative.rsplit_once('/').map(|(dir, _)| dir.to_owned()))
+            .unwrap_or_default()
+    };
+    let mut variables: BTreeMap<String, BTreeMap<String, serde_json::Value>> = BTreeMap::new();
+    for r in results.iter() {
+        if let Some(hcl) = &r.terraform {
+            let vars = variables.entry(module(r.index)).or_default();
+            for (name, default) in &hcl.variables {
+                vars.entry(name.clone()).or_insert_with(|| default.clone());
+            }
+        }
+    }
+    let checks = checks_of_source(planned, RecordSource::Terraform);
+    for r in results.iter_mut() {
+        let (Some(hcl), Some(file)) = (r.terraform.take(), files.get(r.index)) else {
+            continue;
+        };
+        let vars = variables.get(&module(r.index)).cloned().unwrap_or_default();
+        let mut records = hcl.records;
+        for record in &mut records {
+            source::resolve_variables(&mut record.value, &vars);
+        }
+        let at = Location {
+            path: &file.relative,
+            export: None,
+        };
+        for &ci in &checks {
+            r.outcomes
+                .push((ci, judge_records(planned, ci, &records, &at)));
+        }
+    }
 }
 
 /// The checks a reader stands for.
@@ -222,8 +275,9 @@ fn judge_file(
     planned: &[Planned<'_>],
     readers: &[Reader],
     contents: &FileContents<'_>,
-) -> Vec<(usize, Outcome)> {
+) -> (Vec<(usize, Outcome)>, Option<HclFile>) {
     let mut out = Vec::new();
+    let mut terraform = None;
     for reader in readers {
         match *reader {
             Reader::Content(ci) => {
@@ -236,15 +290,22 @@ fn judge_file(
                     continue;
                 }
                 let text = String::from_utf8_lossy(contents.bytes);
-                let parsed = source::parse_repo_file(source, contents.path, &text);
+                let records = match source::parse_repo_file(source, contents.path, &text) {
+                    Ok(Parsed::Skipped) => continue,
+                    Ok(Parsed::Terraform(hcl)) => {
+                        terraform = Some(hcl);
+                        continue;
+                    }
+                    Ok(Parsed::Records(records)) => Ok(records),
+                    Err(message) => Err(message),
+                };
                 let at = Location {
                     path: contents.path,
                     export: None,
                 };
                 for ci in checks_of_source(planned, source) {
-                    let outcome = match &parsed {
-                        Ok(Parsed::Skipped) => continue,
-                        Ok(Parsed::Records(records)) => judge_records(planned, ci, records, &at),
+                    let outcome = match &records {
+                        Ok(records) => judge_records(planned, ci, records, &at),
                         Err(message) => Outcome::error(contents.path, message.clone()),
                     };
                     out.push((ci, outcome));
@@ -252,7 +313,7 @@ fn judge_file(
             }
         }
     }
-    out
+    (out, terraform)
 }
 
 /// Judges records for one record check: population, failures, findings.

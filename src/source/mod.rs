@@ -15,7 +15,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde_json::Value;
 use std::sync::LazyLock;
 
-pub use terraform::normalize_plan_change;
+pub use terraform::{HclFile, normalize_plan_change, resolve_variables};
 
 /// One item of a population, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +34,8 @@ pub struct Record {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
     Records(Vec<Record>),
+    /// A Terraform file: judged once its module's variables are known.
+    Terraform(HclFile),
     Skipped,
 }
 
@@ -41,7 +43,7 @@ pub enum Parsed {
 pub fn parse_repo_file(source: RecordSource, path: &str, text: &str) -> Result<Parsed, String> {
     match source {
         RecordSource::Kubernetes => k8s::records(path, text),
-        RecordSource::Terraform => terraform::hcl_records(text).map(Parsed::Records),
+        RecordSource::Terraform => terraform::hcl_file(text).map(Parsed::Terraform),
         RecordSource::Workflows => workflows::records(text).map(Parsed::Records),
         RecordSource::Export(_) => Ok(Parsed::Skipped),
     }

@@ -13,10 +13,53 @@ use hcl_edit::Span;
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
-pub fn hcl_records(text: &str) -> Result<Vec<Record>, String> {
+/// One HCL file: its resources, and the defaults of the variables it declares.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HclFile {
+    pub records: Vec<Record>,
+    pub variables: BTreeMap<String, Value>,
+}
+
+pub fn hcl_file(text: &str) -> Result<HclFile, String> {
     let body = hcl_edit::parser::parse_body(text)
         .map_err(|e| format!("invalid HCL: {}", first_line(&e.to_string())))?;
+    let mut variables = BTreeMap::new();
+    for block in body.blocks().filter(|b| b.ident.as_str() == "variable") {
+        if let Some(name) = block.labels.first()
+            && let Some(default) = block.body.get_attribute("default")
+        {
+            variables.insert(label(name), expr_json(&default.value));
+        }
+    }
+    Ok(HclFile {
+        records: hcl_records(&body, text),
+        variables,
+    })
+}
+
+/// Replaces every value that is exactly `var.NAME` with that variable's
+/// default, as Terraform would when nothing overrides it. Interpolations
+/// inside longer strings are left alone.
+pub fn resolve_variables(value: &mut Value, variables: &BTreeMap<String, Value>) {
+    match value {
+        Value::String(s) => {
+            if let Some(default) = s.strip_prefix("var.").and_then(|name| variables.get(name)) {
+                *value = default.clone();
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| resolve_variables(v, variables)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| resolve_variables(v, variables)),
+        _ => {}
+    }
+}
+
+fn hcl_records(body: &Body, text: &str) -> Vec<Record> {
     let mut out = Vec::new();
     for block in body.blocks() {
         if block.ident.as_str() != "resource" {
@@ -41,7 +84,7 @@ pub fn hcl_records(text: &str) -> Result<Vec<Record>, String> {
             }),
         });
     }
-    Ok(out)
+    out
 }
 
 fn label(l: &BlockLabel) -> String {
@@ -173,7 +216,7 @@ resource "aws_security_group" "web" {
 
 data "aws_ami" "ubuntu" {}
 "#;
-        let records = hcl_records(text).unwrap();
+        let records = hcl_file(text).unwrap().records;
         assert_eq!(records.len(), 1);
         let r = &records[0];
         assert_eq!(
@@ -191,8 +234,20 @@ data "aws_ami" "ubuntu" {}
     }
 
     #[test]
+    fn variable_defaults_replace_whole_references_only() {
+        let file = hcl_file("variable \"cidr\" { default = \"0.0.0.0/0\" }\nvariable \"port\" {\n  type = number\n  default = 22\n}\nvariable \"free\" {}\n").unwrap();
+        assert_eq!(file.variables.len(), 2);
+        let mut value = json!({"cidr_blocks": ["var.cidr", "10.0.0.0/8"], "from_port": "var.port", "name": "${var.cidr}-x", "other": "var.free"});
+        resolve_variables(&mut value, &file.variables);
+        assert_eq!(
+            value,
+            json!({"cidr_blocks": ["0.0.0.0/0", "10.0.0.0/8"], "from_port": 22, "name": "${var.cidr}-x", "other": "var.free"})
+        );
+    }
+
+    #[test]
     fn invalid_hcl_is_an_error_without_source_text() {
-        let err = hcl_records("resource \"a\" \"b\" {\n  secret = \"hunter2\n").unwrap_err();
+        let err = hcl_file("resource \"a\" \"b\" {\n  secret = \"hunter2\n").unwrap_err();
         assert!(err.starts_with("invalid HCL"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
     }
