@@ -227,7 +227,7 @@ MAPPING: dict[str, dict] = {
     },
     "SC-13": {"mitigates": {"unencrypted-data-exposure": 0.2}},
     "SC-28": {
-        "checks": ["terraform.rds-encrypted"],
+        "checks": ["terraform.rds-encrypted", "terraform.s3-kms-encryption"],
         "mitigates": {"unencrypted-data-exposure": 0.5, "privacy-regulatory-fine": 0.1},
     },
     "SC-28(1)": {

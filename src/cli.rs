@@ -81,6 +81,10 @@ pub struct CheckArgs {
     /// Report only this framework (repeatable); overrides `assay.toml`.
     #[arg(long, value_name = "ID")]
     pub framework: Vec<String>,
+    /// Run only the checks whose id matches this glob (repeatable), e.g.
+    /// `repo.secrets.*`; a pattern that matches no check exits 2.
+    #[arg(long = "check", value_name = "ID")]
+    pub checks: Vec<String>,
     /// Read an export of this kind from this file (repeatable), e.g.
     /// `aws.iam.credential-report=report.csv`; adds to the exports of `assay.toml`.
     #[arg(long, value_name = "KIND=PATH")]
@@ -145,6 +149,7 @@ pub fn run(cli: Cli) -> Exit {
 }
 
 fn check(args: &CheckArgs) -> Exit {
+    let t0 = std::time::Instant::now();
     let Some(mut loaded) = load_or_report(&args.path) else {
         return Exit::Usage;
     };
@@ -156,6 +161,12 @@ fn check(args: &CheckArgs) -> Exit {
                 return Exit::Usage;
             }
         }
+    }
+    if !args.checks.is_empty()
+        && let Err(e) = select_checks(&mut loaded, &args.checks)
+    {
+        diagnostic(&e);
+        return Exit::Usage;
     }
     match cli_exports(&args.export, &loaded.project.exports) {
         Ok(mut extra) => loaded.project.exports.append(&mut extra),
@@ -172,21 +183,24 @@ fn check(args: &CheckArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    let options = WalkOptions {
-        no_ignore: args.no_ignore,
+    let options = EngineOptions {
+        max_file_size: args.max_file_size,
+        as_of,
+        walk: WalkOptions {
+            no_ignore: args.no_ignore,
+        },
     };
-    let tree = match walk::walk(&loaded.project.repository, options) {
-        Ok(tree) => tree,
+    let t1 = std::time::Instant::now();
+    let (tree, evaluation) = match engine::evaluate(&loaded.catalog, &loaded.project, options) {
+        Ok(done) => done,
         Err(e) => {
             diagnostic(&e);
             return Exit::Usage;
         }
     };
-    let engine_options = EngineOptions {
-        max_file_size: args.max_file_size,
-        as_of,
-    };
-    let evaluation = engine::evaluate(&loaded.catalog, &loaded.project, &tree, engine_options);
+    if std::env::var_os("ASSAY_TIMINGS").is_some() {
+        eprintln!("load {:?} evaluate {:?}", t1 - t0, t1.elapsed());
+    }
     let run = RunInfo {
         catalog: &loaded.catalog,
         project: &loaded.project,
@@ -199,25 +213,67 @@ fn check(args: &CheckArgs) -> Exit {
         Format::Human => print(&report::human::render(&report)),
         Format::Json => print(&report.to_json()),
     }
-    if report.gate.passed {
+    let exit = if report.gate.passed {
         Exit::Success
     } else {
         Exit::Failed
-    }
+    };
+    // The process ends next: freeing a large tree path by path would only
+    // delay the exit code.
+    std::mem::forget((tree, evaluation, report, loaded));
+    exit
 }
 
 /// `--framework` selections that exist, or a diagnostic for the first that does not.
 fn select_frameworks(
     loaded: &Loaded,
     names: &[String],
-) -> Result<Vec<Selection>, UnknownFramework> {
+) -> Result<Vec<Selection>, UnknownSelection> {
     names
         .iter()
         .map(|name| {
             load::resolve_selection(&loaded.catalog, name)
-                .map_err(|(kind, name, help)| UnknownFramework { kind, name, help })
+                .map_err(|(kind, name, help)| UnknownSelection { kind, name, help })
         })
         .collect()
+}
+
+/// Keeps the checks `--check` patterns select; a pattern that selects nothing
+/// is an error, never a run that silently checks less.
+fn select_checks(loaded: &mut Loaded, patterns: &[String]) -> Result<(), UnknownSelection> {
+    let mut matchers = Vec::with_capacity(patterns.len());
+    for pattern in patterns {
+        let glob = globset::Glob::new(pattern).map_err(|e| UnknownSelection {
+            kind: "check pattern",
+            name: pattern.clone(),
+            help: Some(e.kind().to_string()),
+        })?;
+        let matcher = glob.compile_matcher();
+        if !loaded
+            .catalog
+            .checks
+            .keys()
+            .any(|id| matcher.is_match(id.as_str()))
+        {
+            let known = loaded.catalog.checks.keys().map(|k| k.as_str());
+            return Err(UnknownSelection {
+                kind: "check",
+                name: pattern.clone(),
+                help: load::suggest(pattern, known).or_else(|| {
+                    Some(
+                        "`assay list checks` shows every id; globs such as `repo.*` work"
+                            .to_owned(),
+                    )
+                }),
+            });
+        }
+        matchers.push(matcher);
+    }
+    loaded
+        .catalog
+        .checks
+        .retain(|id, _| matchers.iter().any(|m| m.is_match(id.as_str())));
+    Ok(())
 }
 
 /// Exports given as `--export KIND=PATH`, named after their kind.
@@ -270,11 +326,11 @@ pub struct BadExport {
     help: String,
 }
 
-/// `--framework` named no loaded framework, or no baseline of it.
+/// A selector (`--framework`, `--check`) named nothing that is loaded.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("unknown {kind} `{name}`")]
-#[diagnostic(code(assay::cli::unknown_framework))]
-pub struct UnknownFramework {
+#[diagnostic(code(assay::cli::unknown_selection))]
+pub struct UnknownSelection {
     kind: &'static str,
     name: String,
     #[help]

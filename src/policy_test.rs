@@ -9,7 +9,6 @@ use crate::engine::{self, EngineOptions};
 use crate::model::{
     Catalog, Check, CheckId, Example, ExampleInput, ExportKind, ExportSpec, Format, Origin, Project,
 };
-use crate::walk::{self, WalkOptions};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -110,12 +109,12 @@ fn evaluate(check: &Check, example: &Example) -> Result<crate::outcome::CheckRes
         frameworks: Some(Vec::new()),
         ..Project::default()
     };
-    let tree = walk::walk(&repo, WalkOptions::default()).map_err(|e| e.to_string())?;
     let options = EngineOptions {
         as_of: example.as_of,
         ..EngineOptions::default()
     };
-    let evaluation = engine::evaluate(&catalog, &project, &tree, options);
+    let (_, evaluation) =
+        engine::evaluate(&catalog, &project, options).map_err(|e| e.to_string())?;
     evaluation
         .checks
         .into_iter()

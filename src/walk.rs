@@ -1,4 +1,6 @@
 //! One walk of a repository tree: which files exist, never leaving the root.
+//! The walk is parallel; what it finds is sorted, so nothing downstream
+//! depends on the order threads happened to visit files in.
 //!
 //! The walk honours `.gitignore` (and `.ignore`) files inside the root, but
 //! not ignore files above it or the user's global excludes, so the result
@@ -7,6 +9,7 @@
 
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 /// A regular file inside the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +17,6 @@ pub struct TreeFile {
     /// Path relative to the root, `/`-separated; what globs match and reports show.
     pub relative: String,
     pub absolute: PathBuf,
-    pub size: u64,
 }
 
 /// A part of the tree that could not be listed.
@@ -57,6 +59,17 @@ pub enum RootError {
 
 /// Lists the tree under `root`.
 pub fn walk(root: &Path, options: WalkOptions) -> Result<Tree, RootError> {
+    walk_with(root, options, |_| ()).map(|(tree, _)| tree)
+}
+
+/// Walks the tree in parallel and calls `visit` on each regular file as soon
+/// as it is found, so reading overlaps listing; returns the tree and the
+/// visits' results, both sorted by relative path, whatever the thread count.
+pub fn walk_with<R: Send>(
+    root: &Path,
+    options: WalkOptions,
+    visit: impl Fn(&TreeFile) -> R + Sync,
+) -> Result<(Tree, Vec<R>), RootError> {
     match std::fs::metadata(root) {
         Err(_) => return Err(RootError::Missing(root.display().to_string())),
         Ok(meta) if !meta.is_dir() => {
@@ -64,11 +77,10 @@ pub fn walk(root: &Path, options: WalkOptions) -> Result<Tree, RootError> {
         }
         Ok(_) => {}
     }
-    let mut tree = Tree {
-        root: root.to_path_buf(),
-        ..Tree::default()
-    };
-    let walker = WalkBuilder::new(root)
+    let files: Mutex<Vec<(TreeFile, R)>> = Mutex::new(Vec::new());
+    let symlinks: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let errors: Mutex<Vec<WalkError>> = Mutex::new(Vec::new());
+    WalkBuilder::new(root)
         .hidden(false)
         .parents(false)
         .git_global(false)
@@ -78,35 +90,52 @@ pub fn walk(root: &Path, options: WalkOptions) -> Result<Tree, RootError> {
         .ignore(!options.no_ignore)
         .git_ignore(!options.no_ignore)
         .filter_entry(|entry| entry.file_name() != ".git")
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
-    for entry in walker {
-        match entry {
-            Ok(entry) => record(&mut tree, root, &entry),
-            Err(e) => tree.errors.push(walk_error(root, &e)),
-        }
-    }
-    // The walker sorts within a directory; reports need one total order.
-    tree.files.sort_by(|a, b| a.relative.cmp(&b.relative));
-    tree.symlinks.sort();
-    Ok(tree)
+        .threads(rayon::current_num_threads())
+        .build_parallel()
+        .run(|| {
+            let (files, symlinks, errors, visit) = (&files, &symlinks, &errors, &visit);
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) => match entry.file_type() {
+                        Some(kind) if kind.is_symlink() => {
+                            lock(symlinks).push(relative(root, entry.path()))
+                        }
+                        Some(kind) if kind.is_file() => {
+                            let file = TreeFile {
+                                relative: relative(root, entry.path()),
+                                absolute: entry.into_path(),
+                            };
+                            let result = visit(&file);
+                            lock(files).push((file, result));
+                        }
+                        _ => {}
+                    },
+                    Err(e) => lock(errors).push(walk_error(root, &e)),
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    let mut files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
+    files.sort_by(|a, b| a.0.relative.cmp(&b.0.relative));
+    let (files, results): (Vec<TreeFile>, Vec<R>) = files.into_iter().unzip();
+    let mut symlinks = symlinks
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    symlinks.sort();
+    let mut errors = errors.into_inner().unwrap_or_else(PoisonError::into_inner);
+    errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    let tree = Tree {
+        root: root.to_path_buf(),
+        files,
+        symlinks,
+        errors,
+    };
+    Ok((tree, results))
 }
 
-fn record(tree: &mut Tree, root: &Path, entry: &ignore::DirEntry) {
-    let Some(kind) = entry.file_type() else {
-        return;
-    };
-    let relative = relative(root, entry.path());
-    if kind.is_symlink() {
-        tree.symlinks.push(relative);
-    } else if kind.is_file() {
-        let size = entry.metadata().map_or(0, |m| m.len());
-        tree.files.push(TreeFile {
-            relative,
-            absolute: entry.path().to_path_buf(),
-            size,
-        });
-    }
+/// A poisoned lock only means another walker thread panicked; its data is still sound.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn relative(root: &Path, path: &Path) -> String {

@@ -41,6 +41,7 @@ const MAPPING: &[(&str, &[&str])] = &[
     ("k8s.run-as-non-root", &["CKV_K8S_23"]),
     ("terraform.sg-no-public-ssh", &["CKV_AWS_24"]),
     ("terraform.rds-encrypted", &["CKV_AWS_16", "CKV_AWS_96"]),
+    ("terraform.s3-kms-encryption", &["CKV_AWS_145"]),
 ];
 
 /// What Checkov scans in a fixture.

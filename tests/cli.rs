@@ -404,3 +404,39 @@ fn assay_test_runs_every_example_and_fails_on_a_wrong_one() {
     );
     assert_eq!(assay(&["test", ".", "--check", "no.such-check"]).code, 2);
 }
+
+#[test]
+fn check_patterns_select_checks_and_fail_closed() {
+    let run = assay(&[
+        "check",
+        "fixtures/repos/bad",
+        "--check",
+        "repo.secrets.*",
+        "--check",
+        "docker.non-root",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "docker.non-root",
+            "repo.secrets.aws-access-key",
+            "repo.secrets.private-key"
+        ]
+    );
+    let none = assay(&["check", "fixtures/repos/bad", "--check", "repo.secret"]);
+    assert_eq!(none.code, 2);
+    assert!(
+        none.stderr.contains("unknown check `repo.secret`"),
+        "{}",
+        none.stderr
+    );
+}

@@ -19,7 +19,6 @@
 
 use assay::engine::{self, EngineOptions};
 use assay::outcome::{CheckResult, Finding};
-use assay::walk::{self, WalkOptions};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -180,13 +179,12 @@ fn every_fixture_gives_exactly_its_expected_findings() {
         let expected: Expected = toml::from_str(&std::fs::read_to_string(&expected_path).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
         let loaded = assay::load::load(&dir).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        let tree = walk::walk(&loaded.project.repository, WalkOptions::default()).unwrap();
         let as_of = assay::time::as_of(expected.as_of.as_deref(), Some("1780000000")).unwrap();
         let options = EngineOptions {
             as_of,
             ..EngineOptions::default()
         };
-        let evaluation = engine::evaluate(&loaded.catalog, &loaded.project, &tree, options);
+        let (_, evaluation) = engine::evaluate(&loaded.catalog, &loaded.project, options).unwrap();
         let actual: BTreeMap<String, &CheckResult> = evaluation
             .checks
             .iter()

@@ -32,8 +32,11 @@ fn evaluate(
     engine_options: EngineOptions,
 ) -> (Tree, Evaluation) {
     let loaded = assay::load::load(root).unwrap();
-    let tree = walk::walk(root, walk_options).unwrap();
-    let evaluation = engine::evaluate(&loaded.catalog, &loaded.project, &tree, engine_options);
+    let options = EngineOptions {
+        walk: walk_options,
+        ..engine_options
+    };
+    let (tree, evaluation) = engine::evaluate(&loaded.catalog, &loaded.project, options).unwrap();
     (tree, evaluation)
 }
 

@@ -74,9 +74,10 @@ impl<'a> FileContents<'a> {
     }
 
     pub fn is_binary(&self) -> bool {
-        *self
-            .binary
-            .get_or_init(|| self.bytes.iter().take(BINARY_SNIFF).any(|&b| b == 0))
+        *self.binary.get_or_init(|| {
+            let head = self.bytes.get(..BINARY_SNIFF).unwrap_or(self.bytes);
+            memchr::memchr(0, head).is_some()
+        })
     }
 
     /// The file's build stages, parsed once.
@@ -88,18 +89,22 @@ impl<'a> FileContents<'a> {
     }
 }
 
-/// Evaluates a content-reading file check against one file.
-pub fn evaluate_file(check: &Check, file: &FileContents<'_>) -> Outcome {
+/// Evaluates a content-reading file check against one file. `matched`, when
+/// known from a pass of every pattern at once, says whether the check's
+/// pattern occurs: then a file without it is judged without another scan.
+pub fn evaluate_file(check: &Check, file: &FileContents<'_>, matched: Option<bool>) -> Outcome {
     if file.is_binary() {
         return Outcome::Binary;
     }
     let CheckKind::Files { assertion, .. } = &check.kind else {
         return Outcome::file(Vec::new());
     };
-    match assertion {
-        Assertion::Contains(re) => Outcome::file(content::contains(check, re, file)),
-        Assertion::NotContains(re) => Outcome::file(content::not_contains(check, re, file)),
-        Assertion::Dockerfile(d) => docker::evaluate(check, *d, file),
-        Assertion::Exists | Assertion::Absent => Outcome::file(Vec::new()),
+    match (assertion, matched) {
+        (Assertion::NotContains(_), Some(false)) => Outcome::file(Vec::new()),
+        (Assertion::Contains(_), Some(true)) => Outcome::file(Vec::new()),
+        (Assertion::Contains(re), _) => Outcome::file(content::contains(check, re, file)),
+        (Assertion::NotContains(re), _) => Outcome::file(content::not_contains(check, re, file)),
+        (Assertion::Dockerfile(d), _) => docker::evaluate(check, *d, file),
+        (Assertion::Exists | Assertion::Absent, _) => Outcome::file(Vec::new()),
     }
 }

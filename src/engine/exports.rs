@@ -2,12 +2,11 @@
 //! per distinct population (`each`), and every record check over its kind
 //! judges each batch of records in parallel.
 
-use super::{Planned, judge_records};
+use super::plan::{Planned, judge_records};
 use crate::check::{Location, Outcome};
 use crate::model::{CheckKind, ExportSpec, Pointer, RecordSource};
 use crate::source::Record;
 use crate::source::export;
-use rayon::prelude::*;
 use serde::Serialize;
 
 /// An export as examined: its files and how many records they held.
@@ -96,25 +95,21 @@ fn evaluate_file(
             items: 0,
             failing: 0,
         };
-        let mut partial: Vec<Outcome> = group.iter().map(|_| empty()).collect();
-        let streamed = export::stream(
-            spec.kind,
-            file,
-            each.as_ref(),
-            kind_schema,
-            &mut |batch: Vec<Record>| {
-                let judged: Vec<Outcome> = group
-                    .par_iter()
-                    .map(|&ci| judge_records(planned, ci, &batch, &at))
-                    .collect();
-                for (acc, o) in partial.iter_mut().zip(judged) {
-                    absorb(acc, o);
-                }
-            },
-        );
-        match streamed {
-            Ok(s) => {
+        let judge = |records: &[Record]| -> Vec<Outcome> {
+            group
+                .iter()
+                .map(|&ci| judge_records(planned, ci, records, &at))
+                .collect()
+        };
+        match export::stream(spec.kind, file, each.as_ref(), kind_schema, &judge) {
+            Ok((s, batches)) => {
                 first_count.get_or_insert(s.records);
+                let mut partial: Vec<Outcome> = group.iter().map(|_| empty()).collect();
+                for judged in batches {
+                    for (acc, o) in partial.iter_mut().zip(judged) {
+                        absorb(acc, o);
+                    }
+                }
                 outcomes.extend(group.iter().copied().zip(partial));
                 // A record that does not match the kind's shape makes every check of it an error.
                 if let Some((pointer, problem)) = s.invalid {

@@ -7,7 +7,7 @@ use crate::model::{
     Assertion, Check, CheckDoc, CheckId, CheckKind, DockerAssertion, ExportKind, FileSelector,
     Origin, Pointer, RecordCheck, RecordSource,
 };
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 use serde_json::Value;
 use std::ops::Range;
@@ -30,7 +30,7 @@ pub const DOCKERFILE_GLOBS: [&str; 6] = [
 const DOCKERFILE_EXCLUDES: [&str; 1] = ["**/*.dockerignore"];
 
 /// Compiled regexes are bounded so a hostile pattern cannot exhaust memory.
-const REGEX_SIZE_LIMIT: usize = 64 * 1024 * 1024;
+pub const REGEX_SIZE_LIMIT: usize = 64 * 1024 * 1024;
 
 enum Kind {
     Exists,
@@ -384,23 +384,32 @@ fn selector(
         exclude.extend(defaults(&DOCKERFILE_EXCLUDES));
     }
     let ignore_case = raw.ignore_case.as_ref().is_some_and(|i| *i.get_ref());
-    let include_set = glob_set(&include, ignore_case, file, errors)?;
-    let exclude_set = glob_set(&exclude, ignore_case, file, errors)?;
-    Some(FileSelector::new(
-        include.into_iter().map(|(g, _)| g).collect(),
-        include_set,
-        exclude.into_iter().map(|(g, _)| g).collect(),
-        exclude_set,
-    ))
+    let include_globs = compile_globs(&include, ignore_case, file, errors);
+    let exclude_globs = compile_globs(&exclude, ignore_case, file, errors);
+    let selector = FileSelector::new(
+        include.iter().map(|(g, _)| g.clone()).collect(),
+        include_globs?,
+        exclude.iter().map(|(g, _)| g.clone()).collect(),
+        exclude_globs?,
+    );
+    selector
+        .map_err(|e| {
+            errors.push(LoadError::InvalidGlob {
+                message: e.to_string(),
+                src: file.src(),
+                span: span(include.first().map_or(0..0, |g| g.1.clone())),
+            });
+        })
+        .ok()
 }
 
-fn glob_set(
+fn compile_globs(
     globs: &[(String, Range<usize>)],
     ignore_case: bool,
     file: &SourceFile,
     errors: &mut Vec<LoadError>,
-) -> Option<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
+) -> Option<Vec<Glob>> {
+    let mut out = Vec::with_capacity(globs.len());
     let mut ok = true;
     for (glob, at) in globs {
         // `*` must not cross directories, or `*.md` would select every Markdown file in the tree.
@@ -409,9 +418,7 @@ fn glob_set(
             .case_insensitive(ignore_case)
             .build()
         {
-            Ok(g) => {
-                builder.add(g);
-            }
+            Ok(g) => out.push(g),
             Err(e) => {
                 ok = false;
                 errors.push(LoadError::InvalidGlob {
@@ -422,19 +429,7 @@ fn glob_set(
             }
         }
     }
-    let set = builder.build();
-    match set {
-        Ok(set) if ok => Some(set),
-        Ok(_) => None,
-        Err(e) => {
-            errors.push(LoadError::InvalidGlob {
-                message: e.to_string(),
-                src: file.src(),
-                span: span(globs.first().map_or(0..0, |g| g.1.clone())),
-            });
-            None
-        }
-    }
+    ok.then_some(out)
 }
 
 /// Builds a pattern the way every content assertion uses it: `^`/`$` match at

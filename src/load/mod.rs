@@ -14,7 +14,7 @@ mod registry;
 mod risk;
 mod source;
 
-pub use check::{ASSERTIONS, DOCKERFILE_GLOBS, build_regex};
+pub use check::{ASSERTIONS, DOCKERFILE_GLOBS, REGEX_SIZE_LIMIT, build_regex};
 pub use error::{FirstDefinition, LoadError, LoadErrors};
 pub use example::DEFAULT_AS_OF;
 pub use source::{Layer, SourceFile};

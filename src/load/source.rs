@@ -5,7 +5,7 @@ use super::error::{LoadError, Src};
 use miette::{NamedSource, SourceSpan};
 use serde::de::DeserializeOwned;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Built-in definitions are overridden by the project's, never the reverse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -20,6 +20,9 @@ pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     pub layer: Layer,
+    /// Offsets of the line breaks, found once: a catalog of hundreds of
+    /// controls asks for a line per definition.
+    newlines: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -28,6 +31,7 @@ impl SourceFile {
             name: name.into(),
             text: text.into(),
             layer,
+            newlines: OnceLock::new(),
         }
     }
 
@@ -38,12 +42,10 @@ impl SourceFile {
 
     /// 1-based line holding byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text
-            .as_bytes()
-            .get(..end)
-            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-            + 1
+        let newlines = self
+            .newlines
+            .get_or_init(|| memchr::memchr_iter(b'\n', self.text.as_bytes()).collect());
+        newlines.partition_point(|&n| n < offset) + 1
     }
 
     /// Parses the whole file, classifying serde's error into a diagnostic.

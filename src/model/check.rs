@@ -1,7 +1,7 @@
 //! Checks: one assertion over a selection of evidence.
 
 use super::{CheckId, Origin, Pointer, RecordSource};
-use globset::GlobSet;
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -168,28 +168,49 @@ pub struct FileSelector {
     /// The glob patterns as written, for reports and messages.
     pub patterns: Vec<String>,
     pub exclude_patterns: Vec<String>,
+    /// The compiled include globs, so the engine can match every check's
+    /// globs against a path in one pass.
+    include_globs: Vec<Glob>,
     include: GlobSet,
     exclude: GlobSet,
 }
 
 impl FileSelector {
+    /// Builds a selector; the globs are compiled with the options the caller chose.
     pub fn new(
         patterns: Vec<String>,
-        include: GlobSet,
+        include_globs: Vec<Glob>,
         exclude_patterns: Vec<String>,
-        exclude: GlobSet,
-    ) -> Self {
-        Self {
+        exclude_globs: Vec<Glob>,
+    ) -> Result<Self, globset::Error> {
+        let set = |globs: &[Glob]| {
+            let mut builder = GlobSetBuilder::new();
+            for g in globs {
+                builder.add(g.clone());
+            }
+            builder.build()
+        };
+        Ok(Self {
+            include: set(&include_globs)?,
+            exclude: set(&exclude_globs)?,
             patterns,
             exclude_patterns,
-            include,
-            exclude,
-        }
+            include_globs,
+        })
     }
 
     /// Whether a path relative to the repository root (with `/` separators) is selected.
     pub fn selects(&self, relative: &str) -> bool {
-        self.include.is_match(relative) && !self.exclude.is_match(relative)
+        self.include.is_match(relative) && !self.excludes(relative)
+    }
+
+    /// Whether an exclude glob matches the path.
+    pub fn excludes(&self, relative: &str) -> bool {
+        self.exclude.is_match(relative)
+    }
+
+    pub fn include_globs(&self) -> &[Glob] {
+        &self.include_globs
     }
 }
 

@@ -7,12 +7,14 @@
 //! before any check sees it; a record that does not match is an error, never
 //! a pass.
 
-use super::json_stream::{self, Found};
+use super::json_scan::{self, Opened, ScanError};
 use super::{Record, first_line, normalize_plan_change, yaml_options};
 use crate::model::{ExportKind, ExportSpec, Format, Pointer};
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::fs::File;
 use std::io::BufReader;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -109,50 +111,65 @@ fn find(spec: &ExportSpec) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Streams the records of one export file to `batch`, `BATCH` at a time.
-pub fn stream(
+/// Reads the records of one export file and judges them with `judge`, a
+/// batch at a time, in parallel; returns what was read and each batch's
+/// verdict, in file order.
+pub fn stream<T: Send>(
     kind: ExportKind,
     path: &Path,
     each: Option<&Pointer>,
     kind_schema: Option<&KindSchema>,
-    batch: &mut dyn FnMut(Vec<Record>),
-) -> Result<Streamed, String> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let mut sink = Sink {
+    judge: &(dyn Fn(&[Record]) -> T + Sync),
+) -> Result<(Streamed, Vec<T>), String> {
+    let preparer = Preparer {
         kind,
-        file_name,
+        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
         kind_schema,
-        batch,
+    };
+    if kind.format() == Format::Json {
+        return read_json(&preparer, path, each, judge);
+    }
+    let mut sequential = Sequential {
+        preparer: &preparer,
+        judge,
         pending: Vec::with_capacity(BATCH),
         streamed: Streamed::default(),
+        results: Vec::new(),
     };
     match kind.format() {
-        Format::Csv => read_csv(path, &required_columns(kind_schema), &mut sink)?,
-        Format::Json => read_json(kind, path, each, &mut sink)?,
-        Format::Yaml => read_yaml(path, each, &mut sink)?,
+        Format::Csv => read_csv(path, &required_columns(kind_schema), &mut sequential)?,
+        Format::Yaml | Format::Json => read_yaml(path, each, &mut sequential)?,
     }
-    sink.flush();
-    Ok(sink.streamed)
+    sequential.flush();
+    Ok((sequential.streamed, sequential.results))
 }
 
-/// Collects records into batches, checking each against the kind's schema first.
-struct Sink<'a> {
+impl Streamed {
+    /// Adds a later part of the same file.
+    fn absorb(&mut self, later: Streamed) {
+        self.records += later.records;
+        self.invalid_count += later.invalid_count;
+        if self.invalid.is_none() {
+            self.invalid = later.invalid;
+        }
+    }
+}
+
+/// Checks each record against the kind's schema, then gives it the kind's shape.
+struct Preparer<'a> {
     kind: ExportKind,
     file_name: Option<String>,
     kind_schema: Option<&'a KindSchema>,
-    batch: &'a mut dyn FnMut(Vec<Record>),
-    pending: Vec<Record>,
-    streamed: Streamed,
 }
 
-impl Sink<'_> {
-    fn push(&mut self, record: Record) {
-        self.streamed.records += 1;
+impl Preparer<'_> {
+    fn prepare(&self, record: Record, streamed: &mut Streamed) -> Option<Record> {
+        streamed.records += 1;
         if let Some(schema) = self.kind_schema
             && let Some(error) = schema.validator.iter_errors(&record.value).next()
         {
-            self.streamed.invalid_count += 1;
-            if self.streamed.invalid.is_none() {
+            streamed.invalid_count += 1;
+            if streamed.invalid.is_none() {
                 let pointer = if record.pointer.is_empty() {
                     "(the document)"
                 } else {
@@ -168,43 +185,60 @@ impl Sink<'_> {
                     error.instance_path(),
                     crate::check::describe_error(&error)
                 );
-                self.streamed.invalid = Some((at, problem));
+                streamed.invalid = Some((at, problem));
             }
-            return;
+            return None;
         }
-        let record = match self.kind {
-            ExportKind::TerraformPlan => match normalize_plan_change(&record.value) {
-                Some(value) => Record {
-                    label: value
-                        .get("address")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    value,
-                    ..record
-                },
-                None => return,
-            },
-            ExportKind::GithubBranchProtection => Record {
+        match self.kind {
+            ExportKind::TerraformPlan => normalize_plan_change(&record.value).map(|value| Record {
+                label: value
+                    .get("address")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                value,
+                ..record
+            }),
+            ExportKind::GithubBranchProtection => Some(Record {
                 label: branch_label(&record.value).or_else(|| self.file_name.clone()),
                 ..record
-            },
-            _ => record,
-        };
-        self.pending.push(record);
-        if self.pending.len() >= BATCH {
-            self.flush();
+            }),
+            _ => Some(record),
+        }
+    }
+}
+
+/// Records judged in order, a batch at a time, for formats read front to back.
+struct Sequential<'a, T> {
+    preparer: &'a Preparer<'a>,
+    judge: &'a (dyn Fn(&[Record]) -> T + Sync),
+    pending: Vec<Record>,
+    streamed: Streamed,
+    results: Vec<T>,
+}
+
+impl<T: Send> Sequential<'_, T> {
+    fn push(&mut self, record: Record) {
+        if let Some(record) = self.preparer.prepare(record, &mut self.streamed) {
+            self.pending.push(record);
+            if self.pending.len() >= BATCH {
+                self.flush();
+            }
         }
     }
 
     fn flush(&mut self) {
-        if !self.pending.is_empty() {
-            (self.batch)(std::mem::replace(
-                &mut self.pending,
-                Vec::with_capacity(BATCH),
-            ));
+        if self.pending.is_empty() {
+            return;
         }
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
+        let judge = self.judge;
+        let judged: Vec<T> = batch.par_chunks(PARALLEL_CHUNK).map(judge).collect();
+        self.results.extend(judged);
     }
 }
+
+/// Records one parallel task judges: enough to outweigh scheduling.
+const PARALLEL_CHUNK: usize = 512;
 
 /// `owner/repo@branch` from the protection URL GitHub puts in the document.
 fn branch_label(doc: &Value) -> Option<String> {
@@ -275,7 +309,11 @@ fn required_columns(schema: Option<&KindSchema>) -> Vec<String> {
     schema.map(|s| s.required.clone()).unwrap_or_default()
 }
 
-fn read_csv(path: &Path, required: &[String], sink: &mut Sink<'_>) -> Result<(), String> {
+fn read_csv<T: Send>(
+    path: &Path,
+    required: &[String],
+    sink: &mut Sequential<'_, T>,
+) -> Result<(), String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(open(path)?);
@@ -289,7 +327,7 @@ fn read_csv(path: &Path, required: &[String], sink: &mut Sink<'_>) -> Result<(),
     {
         return Err(format!(
             "not a valid `{}` export: missing required column `{missing}`",
-            sink.kind
+            sink.preparer.kind
         ));
     }
     let mut row = csv::StringRecord::new();
@@ -331,55 +369,138 @@ fn csv_error(e: &csv::Error) -> String {
     }
 }
 
-fn read_json(
-    kind: ExportKind,
+fn read_json<T: Send>(
+    preparer: &Preparer<'_>,
     path: &Path,
     each: Option<&Pointer>,
-    sink: &mut Sink<'_>,
-) -> Result<(), String> {
+    judge: &(dyn Fn(&[Record]) -> T + Sync),
+) -> Result<(Streamed, Vec<T>), String> {
+    let kind = preparer.kind;
     let default_population = match kind {
-        ExportKind::TerraformPlan => Some(Pointer::parse("/resource_changes").unwrap_or_default()),
+        ExportKind::TerraformPlan => Pointer::parse("/resource_changes").ok(),
         _ => None,
     };
     let pointer = each.cloned().or(default_population).unwrap_or_default();
-    let mut top_keys = Vec::new();
-    let mut de = serde_json::Deserializer::from_reader(open(path)?);
-    let prefix = pointer.to_string();
-    let found = json_stream::stream(
-        &mut de,
-        pointer.segments(),
-        &mut |i, value| {
-            sink.push(Record {
-                pointer: i.map_or_else(|| prefix.clone(), |i| format!("{prefix}/{i}")),
-                line: None,
-                label: None,
-                value,
-            })
-        },
-        &mut top_keys,
-    )
-    .map_err(|e| format!("invalid JSON: {}", json_error(&e)))?;
-    de.end()
-        .map_err(|e| format!("invalid JSON: {}", json_error(&e)))?;
-    match (kind, found) {
+    let cannot_read = |e: String| format!("cannot read `{}`: {e}", path.display());
+    let file = File::open(path).map_err(|e| cannot_read(e.to_string()))?;
+    let scan_error = |e: ScanError| match e {
+        ScanError::Invalid(message) => format!("invalid JSON: {message}"),
+        ScanError::Io(message) => cannot_read(message),
+        ScanError::Missing => format!("bad JSON pointer: nothing at `{pointer}`"),
+    };
+    let items = Items {
+        prefix: pointer.to_string(),
+        preparer,
+        judge,
+    };
+    let (located, top_keys, parts) =
+        match json_scan::open(file, pointer.segments()).map_err(scan_error)? {
+            Opened::Whole(bytes) => match json_scan::locate(&bytes, pointer.segments()) {
+                Ok(located) => {
+                    let parts = items.judge(&bytes, &located.items, 0, located.single)?;
+                    (Some(located.single), located.top_keys, parts)
+                }
+                Err(ScanError::Missing) => (
+                    None,
+                    json_scan::validate(&bytes).map_err(scan_error)?,
+                    Vec::new(),
+                ),
+                Err(e) => return Err(scan_error(e)),
+            },
+            Opened::Stream(mut stream) => {
+                let mut parts = Vec::new();
+                let mut spare = Vec::new();
+                let mut current = stream.next_block(Vec::new()).map_err(scan_error)?;
+                // Judge one block while the next is read and split.
+                while let Some(block) = current {
+                    let (judged, next) = rayon::join(
+                        || items.judge(&block.bytes, &block.items, block.first_index, false),
+                        || stream.next_block(std::mem::take(&mut spare)),
+                    );
+                    parts.extend(judged?);
+                    spare = block.bytes;
+                    current = next.map_err(scan_error)?;
+                }
+                (Some(false), stream.top_keys().to_vec(), parts)
+            }
+        };
+    match (kind, located) {
         (ExportKind::TerraformPlan, _) if !top_keys.iter().any(|k| k == "format_version") => {
-            Err("not a Terraform plan: no `format_version` (expected the output of `terraform show -json PLANFILE`)".to_owned())
+            return Err("not a Terraform plan: no `format_version` (expected the output of `terraform show -json PLANFILE`)".to_owned());
         }
         // A plan without changes has no `resource_changes`: an empty population.
-        (ExportKind::TerraformPlan, Found::Missing) => Ok(()),
-        (_, Found::Missing) => Err(format!("bad JSON pointer: nothing at `{pointer}`")),
-        (_, Found::Single) if each.is_some() => Err(format!("bad JSON pointer: `{pointer}` is not an array")),
-        _ => Ok(()),
+        (ExportKind::TerraformPlan, None) => return Ok((Streamed::default(), Vec::new())),
+        (_, None) => return Err(format!("bad JSON pointer: nothing at `{pointer}`")),
+        (_, Some(true)) if each.is_some() => {
+            return Err(format!("bad JSON pointer: `{pointer}` is not an array"));
+        }
+        _ => {}
+    }
+    let mut streamed = Streamed::default();
+    let mut results = Vec::with_capacity(parts.len());
+    for (s, t) in parts {
+        streamed.absorb(s);
+        results.push(t);
+    }
+    Ok((streamed, results))
+}
+
+/// Parses and judges the items of one block, in parallel chunks, in order.
+struct Items<'a, T> {
+    /// The pointer of the population, which item pointers extend.
+    prefix: String,
+    preparer: &'a Preparer<'a>,
+    judge: &'a (dyn Fn(&[Record]) -> T + Sync),
+}
+
+impl<T: Send> Items<'_, T> {
+    fn judge(
+        &self,
+        bytes: &[u8],
+        ranges: &[Range<usize>],
+        first_index: usize,
+        single: bool,
+    ) -> Result<Vec<(Streamed, T)>, String> {
+        ranges
+            .par_chunks(PARALLEL_CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut streamed = Streamed::default();
+                let mut records = Vec::with_capacity(chunk.len());
+                for (k, range) in chunk.iter().enumerate() {
+                    let pointer = if single {
+                        self.prefix.clone()
+                    } else {
+                        format!("{}/{}", self.prefix, first_index + c * PARALLEL_CHUNK + k)
+                    };
+                    let raw = bytes.get(range.clone()).unwrap_or_default();
+                    let value: Value = serde_json::from_slice(raw).map_err(|e| {
+                        format!("invalid JSON in record {pointer}: {}", json_error(&e))
+                    })?;
+                    let record = Record {
+                        pointer,
+                        line: None,
+                        label: None,
+                        value,
+                    };
+                    records.extend(self.preparer.prepare(record, &mut streamed));
+                }
+                Ok((streamed, (self.judge)(&records)))
+            })
+            .collect()
     }
 }
 
 /// serde_json's message and position, never the input itself.
 fn json_error(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    first_line(&text)
+    first_line(&e.to_string())
 }
 
-fn read_yaml(path: &Path, each: Option<&Pointer>, sink: &mut Sink<'_>) -> Result<(), String> {
+fn read_yaml<T: Send>(
+    path: &Path,
+    each: Option<&Pointer>,
+    sink: &mut Sequential<'_, T>,
+) -> Result<(), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let docs: Vec<serde_saphyr::Spanned<Value>> =

@@ -11,8 +11,11 @@ use serde_json::{Map, Value, json};
 use serde_saphyr::Spanned;
 
 pub fn records(path: &str, text: &str) -> Result<Parsed, String> {
-    // Helm and other templates are not YAML until rendered.
-    if text.contains("{{") && (path.contains("templates/") || path.starts_with("templates")) {
+    // Helm and other templates are not YAML until rendered; a file that never
+    // says `apiVersion` and `kind` holds no object, and is not parsed at all.
+    let template =
+        text.contains("{{") && (path.contains("templates/") || path.starts_with("templates"));
+    if template || !mentions_object(text) {
         return Ok(Parsed::Skipped);
     }
     let docs: Vec<Spanned<Value>> =
@@ -41,6 +44,12 @@ pub fn records(path: &str, text: &str) -> Result<Parsed, String> {
         return Ok(Parsed::Skipped);
     }
     Ok(Parsed::Records(out))
+}
+
+fn mentions_object(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find(bytes, b"apiVersion").is_some()
+        && memchr::memmem::find(bytes, b"kind").is_some()
 }
 
 fn looks_like_manifest(text: &str) -> bool {

@@ -5,13 +5,13 @@
 //! streamed from their files by [`export`], a batch of records at a time.
 
 pub mod export;
-mod json_stream;
+mod json_scan;
 mod k8s;
 mod terraform;
 mod workflows;
 
 use crate::model::{FileSelector, RecordSource};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobBuilder;
 use serde_json::Value;
 use std::sync::LazyLock;
 
@@ -69,20 +69,19 @@ pub fn repo_files(source: RecordSource) -> Option<&'static FileSelector> {
 }
 
 fn selector(include: &[&str], exclude: &[&str]) -> Option<FileSelector> {
-    Some(FileSelector::new(
+    let globs = |patterns: &[&str]| {
+        patterns
+            .iter()
+            .map(|p| GlobBuilder::new(p).literal_separator(true).build().ok())
+            .collect::<Option<Vec<_>>>()
+    };
+    FileSelector::new(
         include.iter().map(|s| (*s).to_owned()).collect(),
         globs(include)?,
         exclude.iter().map(|s| (*s).to_owned()).collect(),
         globs(exclude)?,
-    ))
-}
-
-fn globs(patterns: &[&str]) -> Option<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    for p in patterns {
-        builder.add(GlobBuilder::new(p).literal_separator(true).build().ok()?);
-    }
-    builder.build().ok()
+    )
+    .ok()
 }
 
 /// The first line of a parser's message: parsers quote the offending source

@@ -1,0 +1,353 @@
+//! The plan: which checks and record sources look at a file, decided from
+//! one pass over every glob of every check, and the judging of the file from
+//! one read, with every content pattern matched in one pass.
+
+use crate::check::{self, CompiledRecordCheck, FileContents, Location, Outcome};
+use crate::model::{Catalog, Check, CheckKind, RecordSource};
+use crate::source::{self, HclFile, Parsed, Record};
+use crate::walk::TreeFile;
+use globset::{GlobSet, GlobSetBuilder};
+use regex::bytes::{RegexSet, RegexSetBuilder};
+use std::cell::RefCell;
+use std::io::Read;
+
+/// A check ready to run: record checks have their schemas compiled for this run.
+pub(crate) struct Planned<'a> {
+    pub check: &'a Check,
+    pub compiled: Option<Result<CompiledRecordCheck, String>>,
+}
+
+impl Planned<'_> {
+    pub fn record_sources(&self) -> &[RecordSource] {
+        match &self.check.kind {
+            CheckKind::Records(r) => &r.sources,
+            CheckKind::Files { .. } => &[],
+        }
+    }
+}
+
+/// Who a glob belongs to.
+#[derive(Debug, Clone, Copy)]
+enum Owner {
+    Check(usize),
+    Source(RecordSource),
+}
+
+/// What reads a repository file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// A file check that reads contents.
+    Content(usize),
+    /// A repository record source, parsed once for all its checks.
+    Source(RecordSource),
+}
+
+/// Every content pattern in one set: one pass over a file says which match.
+struct ContentSet {
+    set: RegexSet,
+    /// For each check, its pattern's index in the set.
+    index_of: Vec<Option<usize>>,
+}
+
+/// What visiting one file produced.
+pub(crate) struct FileWork {
+    /// File checks whose globs select the file.
+    pub selected: Vec<usize>,
+    /// Whether the file was opened.
+    pub read: bool,
+    pub outcomes: Vec<(usize, Outcome)>,
+    /// A Terraform file waits for its module's variables.
+    pub terraform: Option<HclFile>,
+}
+
+pub(crate) struct Plan<'a> {
+    pub planned: Vec<Planned<'a>>,
+    globs: GlobSet,
+    owners: Vec<Owner>,
+    content: Option<ContentSet>,
+    max_file_size: u64,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(catalog: &'a Catalog, as_of: jiff::Timestamp, max_file_size: u64) -> Self {
+        let planned: Vec<Planned<'a>> = catalog
+            .checks
+            .values()
+            .map(|check| Planned {
+                check,
+                compiled: match &check.kind {
+                    CheckKind::Records(r) => Some(CompiledRecordCheck::new(r, as_of)),
+                    CheckKind::Files { .. } => None,
+                },
+            })
+            .collect();
+        let mut builder = GlobSetBuilder::new();
+        let mut owners = Vec::new();
+        for (i, p) in planned.iter().enumerate() {
+            if let CheckKind::Files { files, .. } = &p.check.kind {
+                for g in files.include_globs() {
+                    builder.add(g.clone());
+                    owners.push(Owner::Check(i));
+                }
+            }
+        }
+        for s in RecordSource::REPO_SOURCES {
+            if planned.iter().any(|p| p.record_sources().contains(&s))
+                && let Some(selector) = source::repo_files(s)
+            {
+                for g in selector.include_globs() {
+                    builder.add(g.clone());
+                    owners.push(Owner::Source(s));
+                }
+            }
+        }
+        let globs = builder.build().unwrap_or_else(|_| GlobSet::empty());
+        let content = content_set(&planned);
+        Self {
+            planned,
+            globs,
+            owners,
+            content,
+            max_file_size,
+        }
+    }
+
+    /// Selects, reads (if anything needs the contents) and judges one file.
+    pub fn visit(&self, file: &TreeFile) -> FileWork {
+        let (selected, readers) = self.select(&file.relative);
+        let mut work = FileWork {
+            selected,
+            read: false,
+            outcomes: Vec::new(),
+            terraform: None,
+        };
+        if readers.is_empty() {
+            return work;
+        }
+        work.read = true;
+        // One buffer per thread, reused: reading 20,000 files must not be 20,000 allocations.
+        thread_local! {
+            static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        let judged = BUFFER.with_borrow_mut(|buffer| {
+            read_file(file, self.max_file_size, buffer)
+                .map(|()| self.judge(&readers, &FileContents::new(&file.relative, buffer)))
+        });
+        match judged {
+            Ok((outcomes, terraform)) => {
+                work.outcomes = outcomes;
+                work.terraform = terraform;
+            }
+            Err(message) => {
+                work.outcomes = readers
+                    .iter()
+                    .flat_map(|r| self.readers_checks(*r))
+                    .map(|ci| (ci, Outcome::error(&file.relative, message.clone())))
+                    .collect();
+            }
+        }
+        work
+    }
+
+    fn select(&self, path: &str) -> (Vec<usize>, Vec<Reader>) {
+        let mut checks = Vec::new();
+        let mut readers = Vec::new();
+        for index in self.globs.matches(path) {
+            match self.owners.get(index) {
+                Some(Owner::Check(ci)) if !checks.contains(ci) => {
+                    let Some(CheckKind::Files { files, assertion }) =
+                        self.planned.get(*ci).map(|p| &p.check.kind)
+                    else {
+                        continue;
+                    };
+                    if files.excludes(path) {
+                        continue;
+                    }
+                    checks.push(*ci);
+                    if assertion.reads_contents() {
+                        readers.push(Reader::Content(*ci));
+                    }
+                }
+                Some(Owner::Source(s))
+                    if !readers.contains(&Reader::Source(*s))
+                        && source::repo_files(*s).is_some_and(|sel| !sel.excludes(path)) =>
+                {
+                    readers.push(Reader::Source(*s));
+                }
+                _ => {}
+            }
+        }
+        checks.sort_unstable();
+        (checks, readers)
+    }
+
+    /// The checks a reader stands for.
+    fn readers_checks(&self, reader: Reader) -> Vec<usize> {
+        match reader {
+            Reader::Content(ci) => vec![ci],
+            Reader::Source(s) => self.checks_of_source(s),
+        }
+    }
+
+    pub fn checks_of_source(&self, source: RecordSource) -> Vec<usize> {
+        self.planned
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.record_sources().contains(&source))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn judge(
+        &self,
+        readers: &[Reader],
+        contents: &FileContents<'_>,
+    ) -> (Vec<(usize, Outcome)>, Option<HclFile>) {
+        let mut out = Vec::new();
+        let mut terraform = None;
+        // One pass over the bytes for every content pattern of every check.
+        let hits = match &self.content {
+            Some(c)
+                if readers.iter().any(|r| matches!(r, Reader::Content(_)))
+                    && !contents.is_binary() =>
+            {
+                Some(c.set.matches(contents.bytes))
+            }
+            _ => None,
+        };
+        for reader in readers {
+            match *reader {
+                Reader::Content(ci) => {
+                    let Some(p) = self.planned.get(ci) else {
+                        continue;
+                    };
+                    let hint = match (&hits, &self.content) {
+                        (Some(hits), Some(c)) => c
+                            .index_of
+                            .get(ci)
+                            .copied()
+                            .flatten()
+                            .map(|i| hits.matched(i)),
+                        _ => None,
+                    };
+                    out.push((ci, check::evaluate_file(p.check, contents, hint)));
+                }
+                Reader::Source(source) => {
+                    if contents.is_binary() {
+                        continue;
+                    }
+                    let text = String::from_utf8_lossy(contents.bytes);
+                    let records = match source::parse_repo_file(source, contents.path, &text) {
+                        Ok(Parsed::Skipped) => continue,
+                        Ok(Parsed::Terraform(hcl)) => {
+                            terraform = Some(hcl);
+                            continue;
+                        }
+                        Ok(Parsed::Records(records)) => Ok(records),
+                        Err(message) => Err(message),
+                    };
+                    let at = Location {
+                        path: contents.path,
+                        export: None,
+                    };
+                    for ci in self.checks_of_source(source) {
+                        let outcome = match &records {
+                            Ok(records) => judge_records(&self.planned, ci, records, &at),
+                            Err(message) => Outcome::error(contents.path, message.clone()),
+                        };
+                        out.push((ci, outcome));
+                    }
+                }
+            }
+        }
+        (out, terraform)
+    }
+}
+
+/// The content patterns of all checks in one set, built like each check's own regex.
+fn content_set(planned: &[Planned<'_>]) -> Option<ContentSet> {
+    let mut patterns = Vec::new();
+    let mut index_of = Vec::with_capacity(planned.len());
+    for p in planned {
+        match &p.check.kind {
+            CheckKind::Files { assertion, .. } if assertion.pattern().is_some() => {
+                index_of.push(Some(patterns.len()));
+                patterns.push(
+                    assertion
+                        .pattern()
+                        .map(|re| re.as_str().to_owned())
+                        .unwrap_or_default(),
+                );
+            }
+            _ => index_of.push(None),
+        }
+    }
+    if patterns.is_empty() {
+        return None;
+    }
+    // A set too large to compile is only a lost optimisation: each check then scans on its own.
+    let set = RegexSetBuilder::new(&patterns)
+        .multi_line(true)
+        .crlf(true)
+        .size_limit(crate::load::REGEX_SIZE_LIMIT * 4)
+        .build()
+        .ok()?;
+    Some(ContentSet { set, index_of })
+}
+
+/// Judges records for one record check: population, failures, findings.
+pub(crate) fn judge_records(
+    planned: &[Planned<'_>],
+    ci: usize,
+    records: &[Record],
+    at: &Location<'_>,
+) -> Outcome {
+    let Some(p) = planned.get(ci) else {
+        return Outcome::file(Vec::new());
+    };
+    let (Some(compiled), CheckKind::Records(spec)) = (&p.compiled, &p.check.kind) else {
+        return Outcome::file(Vec::new());
+    };
+    let compiled = match compiled {
+        Ok(c) => c,
+        Err(message) => {
+            return Outcome::error(at.path, format!("schema does not compile: {message}"));
+        }
+    };
+    let mut findings = Vec::new();
+    let mut items = 0;
+    for record in records.iter().filter(|r| compiled.selects(r)) {
+        items += 1;
+        findings.extend(compiled.judge(p.check, spec, record, at));
+    }
+    Outcome::Examined {
+        failing: findings.len(),
+        findings,
+        items,
+    }
+}
+
+/// Reads the file into `buffer`, replacing what it held.
+fn read_file(file: &TreeFile, limit: u64, buffer: &mut Vec<u8>) -> Result<(), String> {
+    buffer.clear();
+    let handle = std::fs::File::open(&file.absolute).map_err(|e| format!("cannot read: {e}"))?;
+    // Read one byte past the limit to notice a file that grew since it was opened.
+    handle
+        .take(limit.saturating_add(1))
+        .read_to_end(buffer)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if buffer.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    // A rare huge file must not pin its memory to the thread for the rest of the run.
+    Ok(())
+}
+
+fn too_large(limit: u64) -> String {
+    let size = if limit >= 1024 * 1024 {
+        format!("{} MiB", limit / (1024 * 1024))
+    } else {
+        format!("{limit} bytes")
+    };
+    format!("file is larger than the {size} limit (--max-file-size); not read")
+}
