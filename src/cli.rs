@@ -208,10 +208,15 @@ fn check(args: &CheckArgs) -> Exit {
         as_of: crate::time::format(as_of),
         fail_on: args.fail_on,
     };
-    let report = Report::new(&run, &evaluation);
+    let report = Report::new(&run, evaluation);
     match args.format {
         Format::Human => print(&report::human::render(&report)),
-        Format::Json => print(&report.to_json()),
+        Format::Json => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            // A closed pipe (`assay ... | head`) is not an error.
+            let _ = report.write_json(&mut out).and_then(|()| out.flush());
+        }
     }
     let exit = if report.gate.passed {
         Exit::Success
@@ -220,7 +225,7 @@ fn check(args: &CheckArgs) -> Exit {
     };
     // The process ends next: freeing a large tree path by path would only
     // delay the exit code.
-    std::mem::forget((tree, evaluation, report, loaded));
+    std::mem::forget((tree, report, loaded));
     exit
 }
 

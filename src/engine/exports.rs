@@ -95,13 +95,14 @@ fn evaluate_file(
             items: 0,
             failing: 0,
         };
+        let projection = projection(planned, &group);
         let judge = |records: &[Record]| -> Vec<Outcome> {
             group
                 .iter()
                 .map(|&ci| judge_records(planned, ci, records, &at))
                 .collect()
         };
-        match export::stream(spec.kind, file, each.as_ref(), kind_schema, &judge) {
+        match export::stream(spec.kind, file, each.as_ref(), kind_schema, projection.as_ref(), &judge) {
             Ok((s, batches)) => {
                 first_count.get_or_insert(s.records);
                 let mut partial: Vec<Outcome> = group.iter().map(|_| empty()).collect();
@@ -132,6 +133,18 @@ fn evaluate_file(
         }
     }
     first_count.unwrap_or(0)
+}
+
+/// The record members a group's checks can read, when the checks say.
+fn projection(planned: &[Planned<'_>], group: &[usize]) -> Option<std::collections::BTreeSet<String>> {
+    let checks: Option<Vec<&crate::model::RecordCheck>> = group
+        .iter()
+        .map(|&ci| match planned.get(ci).map(|p| &p.check.kind) {
+            Some(CheckKind::Records(r)) => Some(r),
+            _ => None,
+        })
+        .collect();
+    crate::source::projection::needed_members(checks?)
 }
 
 /// Folds one batch's outcome into the running one.

@@ -183,7 +183,8 @@ pub struct RunInfo<'a> {
 }
 
 impl Report {
-    pub fn new(run: &RunInfo<'_>, evaluation: &Evaluation) -> Self {
+    /// Builds the report, taking the evaluation's results (findings can be many).
+    pub fn new(run: &RunInfo<'_>, evaluation: Evaluation) -> Self {
         let gated: Vec<CheckId> = evaluation
             .checks
             .iter()
@@ -215,7 +216,7 @@ impl Report {
                 config: run.project.config.as_ref().map(|p| p.display().to_string()),
             },
             targets: vec![target(run.tree, evaluation.files_read)],
-            exports: evaluation.exports.clone(),
+            exports: evaluation.exports,
             gate: Gate {
                 fail_on: run.fail_on,
                 passed: gated.is_empty(),
@@ -224,7 +225,7 @@ impl Report {
             summary,
             checks: evaluation
                 .checks
-                .iter()
+                .into_iter()
                 .map(|result| check_report(run.catalog, result))
                 .collect(),
             frameworks,
@@ -232,10 +233,15 @@ impl Report {
     }
 
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self)
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        text.push('\n');
-        text
+        let mut out = Vec::new();
+        let _ = self.write_json(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Writes the JSON report, streamed: a report of many findings is not built as one string.
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 }
 
@@ -269,9 +275,8 @@ fn walk_error(e: &WalkError) -> WalkErrorReport {
     }
 }
 
-fn check_report(catalog: &Catalog, result: &CheckResult) -> CheckReport {
+fn check_report(catalog: &Catalog, result: CheckResult) -> CheckReport {
     CheckReport {
-        result: result.clone(),
         remediation: catalog
             .checks
             .get(&result.id)
@@ -282,6 +287,7 @@ fn check_report(catalog: &Catalog, result: &CheckResult) -> CheckReport {
             .iter()
             .map(|c| c.qualified_id())
             .collect(),
+        result,
     }
 }
 

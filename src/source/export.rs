@@ -14,6 +14,9 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::fs::File;
 use std::io::BufReader;
+use super::projection::Projected;
+use serde::de::DeserializeSeed;
+use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -119,6 +122,7 @@ pub fn stream<T: Send>(
     path: &Path,
     each: Option<&Pointer>,
     kind_schema: Option<&KindSchema>,
+    projection: Option<&BTreeSet<String>>,
     judge: &(dyn Fn(&[Record]) -> T + Sync),
 ) -> Result<(Streamed, Vec<T>), String> {
     let preparer = Preparer {
@@ -127,7 +131,9 @@ pub fn stream<T: Send>(
         kind_schema,
     };
     if kind.format() == Format::Json {
-        return read_json(&preparer, path, each, judge);
+        // Only records no kind schema or normalisation reads in full can be projected.
+        let projection = projection.filter(|_| kind_schema.is_none() && kind.is_generic());
+        return read_json(&preparer, path, each, projection, judge);
     }
     let mut sequential = Sequential {
         preparer: &preparer,
@@ -373,6 +379,7 @@ fn read_json<T: Send>(
     preparer: &Preparer<'_>,
     path: &Path,
     each: Option<&Pointer>,
+    projection: Option<&BTreeSet<String>>,
     judge: &(dyn Fn(&[Record]) -> T + Sync),
 ) -> Result<(Streamed, Vec<T>), String> {
     let kind = preparer.kind;
@@ -391,6 +398,7 @@ fn read_json<T: Send>(
     let items = Items {
         prefix: pointer.to_string(),
         preparer,
+        projection,
         judge,
     };
     let (located, top_keys, parts) =
@@ -450,6 +458,8 @@ struct Items<'a, T> {
     /// The pointer of the population, which item pointers extend.
     prefix: String,
     preparer: &'a Preparer<'a>,
+    /// The only top-level members to keep, when the checks name all they read.
+    projection: Option<&'a BTreeSet<String>>,
     judge: &'a (dyn Fn(&[Record]) -> T + Sync),
 }
 
@@ -474,7 +484,7 @@ impl<T: Send> Items<'_, T> {
                         format!("{}/{}", self.prefix, first_index + c * PARALLEL_CHUNK + k)
                     };
                     let raw = bytes.get(range.clone()).unwrap_or_default();
-                    let value: Value = serde_json::from_slice(raw).map_err(|e| {
+                    let value = parse_item(raw, self.projection).map_err(|e| {
                         format!("invalid JSON in record {pointer}: {}", json_error(&e))
                     })?;
                     let record = Record {
@@ -489,6 +499,16 @@ impl<T: Send> Items<'_, T> {
             })
             .collect()
     }
+}
+
+fn parse_item(raw: &[u8], projection: Option<&BTreeSet<String>>) -> Result<Value, serde_json::Error> {
+    let Some(keep) = projection else {
+        return serde_json::from_slice(raw);
+    };
+    let mut de = serde_json::Deserializer::from_slice(raw);
+    let value = Projected(keep).deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
 }
 
 /// serde_json's message and position, never the input itself.

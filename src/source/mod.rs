@@ -6,6 +6,7 @@
 
 pub mod export;
 mod json_scan;
+pub mod projection;
 mod k8s;
 mod terraform;
 mod workflows;
