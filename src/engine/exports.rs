@@ -102,7 +102,14 @@ fn evaluate_file(
                 .map(|&ci| judge_records(planned, ci, records, &at))
                 .collect()
         };
-        match export::stream(spec.kind, file, each.as_ref(), kind_schema, projection.as_ref(), &judge) {
+        match export::stream(
+            spec.kind,
+            file,
+            each.as_ref(),
+            kind_schema,
+            projection.as_ref(),
+            &judge,
+        ) {
             Ok((s, batches)) => {
                 first_count.get_or_insert(s.records);
                 let mut partial: Vec<Outcome> = group.iter().map(|_| empty()).collect();
@@ -136,7 +143,10 @@ fn evaluate_file(
 }
 
 /// The record members a group's checks can read, when the checks say.
-fn projection(planned: &[Planned<'_>], group: &[usize]) -> Option<std::collections::BTreeSet<String>> {
+fn projection(
+    planned: &[Planned<'_>],
+    group: &[usize],
+) -> Option<std::collections::BTreeSet<String>> {
     let checks: Option<Vec<&crate::model::RecordCheck>> = group
         .iter()
         .map(|&ci| match planned.get(ci).map(|p| &p.check.kind) {

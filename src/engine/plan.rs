@@ -152,7 +152,14 @@ impl<'a> Plan<'a> {
     fn select(&self, path: &str) -> (Vec<usize>, Vec<Reader>) {
         let mut checks = Vec::new();
         let mut readers = Vec::new();
-        for index in self.globs.matches(path) {
+        thread_local! {
+            static MATCHES: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+        }
+        let matched = MATCHES.with_borrow_mut(|buf| {
+            self.globs.matches_into(path, buf);
+            std::mem::take(buf)
+        });
+        for &index in &matched {
             match self.owners.get(index) {
                 Some(Owner::Check(ci)) if !checks.contains(ci) => {
                     let Some(CheckKind::Files { files, assertion }) =
@@ -177,6 +184,7 @@ impl<'a> Plan<'a> {
                 _ => {}
             }
         }
+        MATCHES.with_borrow_mut(|buf| *buf = matched);
         checks.sort_unstable();
         (checks, readers)
     }

@@ -8,15 +8,15 @@
 //! a pass.
 
 use super::json_scan::{self, Opened, ScanError};
+use super::projection::Projected;
 use super::{Record, first_line, normalize_plan_change, yaml_options};
 use crate::model::{ExportKind, ExportSpec, Format, Pointer};
 use rayon::prelude::*;
+use serde::de::DeserializeSeed;
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::BufReader;
-use super::projection::Projected;
-use serde::de::DeserializeSeed;
-use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -501,7 +501,10 @@ impl<T: Send> Items<'_, T> {
     }
 }
 
-fn parse_item(raw: &[u8], projection: Option<&BTreeSet<String>>) -> Result<Value, serde_json::Error> {
+fn parse_item(
+    raw: &[u8],
+    projection: Option<&BTreeSet<String>>,
+) -> Result<Value, serde_json::Error> {
     let Some(keep) = projection else {
         return serde_json::from_slice(raw);
     };

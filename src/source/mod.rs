@@ -6,8 +6,8 @@
 
 pub mod export;
 mod json_scan;
-pub mod projection;
 mod k8s;
+pub mod projection;
 mod terraform;
 mod workflows;
 

@@ -14,13 +14,24 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 /// The members the checks need, or `None` when they may need all of them.
-pub fn needed_members<'a>(checks: impl IntoIterator<Item = &'a RecordCheck>) -> Option<BTreeSet<String>> {
+pub fn needed_members<'a>(
+    checks: impl IntoIterator<Item = &'a RecordCheck>,
+) -> Option<BTreeSet<String>> {
     let mut keep = BTreeSet::new();
     for check in checks {
-        if !collect(&check.schema, &mut keep) || !check.condition.as_ref().is_none_or(|c| collect(c, &mut keep)) {
+        if !collect(&check.schema, &mut keep)
+            || !check
+                .condition
+                .as_ref()
+                .is_none_or(|c| collect(c, &mut keep))
+        {
             return None;
         }
-        if let Some(label) = check.label.as_ref().and_then(|l: &Pointer| l.segments().first()) {
+        if let Some(label) = check
+            .label
+            .as_ref()
+            .and_then(|l: &Pointer| l.segments().first())
+        {
             keep.insert(label.clone());
         }
         if check.label.as_ref().is_some_and(Pointer::is_root) {
@@ -36,8 +47,8 @@ fn collect(schema: &Value, keep: &mut BTreeSet<String>) -> bool {
         return schema.is_boolean();
     };
     map.iter().all(|(keyword, value)| match keyword.as_str() {
-        "$schema" | "$id" | "$comment" | "title" | "description" | "$defs" | "definitions" | "examples" | "default"
-        | "type" => true,
+        "$schema" | "$id" | "$comment" | "title" | "description" | "$defs" | "definitions"
+        | "examples" | "default" | "type" => true,
         "required" => names(value, keep),
         "properties" => match value {
             Value::Object(props) => {
@@ -188,10 +199,17 @@ mod tests {
             Some(json!({"properties": {"PasswordEnabled": {"const": true}}})),
             Some("/UserName"),
         );
-        let b = check(json!({"not": {"properties": {"Tags": {"additionalProperties": false}}}}), None, None);
+        let b = check(
+            json!({"not": {"properties": {"Tags": {"additionalProperties": false}}}}),
+            None,
+            None,
+        );
         let keep = needed_members([&a, &b]).unwrap();
         let names: Vec<&str> = keep.iter().map(String::as_str).collect();
-        assert_eq!(names, ["Keys", "MfaActive", "PasswordEnabled", "Tags", "UserName"]);
+        assert_eq!(
+            names,
+            ["Keys", "MfaActive", "PasswordEnabled", "Tags", "UserName"]
+        );
     }
 
     #[test]
@@ -202,17 +220,25 @@ mod tests {
             json!({"anyOf": [{"minProperties": 2}]}),
             json!({"patternProperties": {"^x": {}}}),
         ] {
-            assert!(needed_members([&check(schema.clone(), None, None)]).is_none(), "{schema}");
+            assert!(
+                needed_members([&check(schema.clone(), None, None)]).is_none(),
+                "{schema}"
+            );
         }
     }
 
     #[test]
     fn projection_parses_only_named_members() {
         let keep: BTreeSet<String> = ["a".to_owned()].into();
-        let mut de = serde_json::Deserializer::from_str(r#"{"a": [1, {"x": 2}], "b": {"deep": [true]}, "c": "s"}"#);
+        let mut de = serde_json::Deserializer::from_str(
+            r#"{"a": [1, {"x": 2}], "b": {"deep": [true]}, "c": "s"}"#,
+        );
         let value = Projected(&keep).deserialize(&mut de).unwrap();
         assert_eq!(value, json!({"a": [1, {"x": 2}]}));
         let mut de = serde_json::Deserializer::from_str("[1, 2]");
-        assert_eq!(Projected(&keep).deserialize(&mut de).unwrap(), json!([1, 2]));
+        assert_eq!(
+            Projected(&keep).deserialize(&mut de).unwrap(),
+            json!([1, 2])
+        );
     }
 }
