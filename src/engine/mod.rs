@@ -66,22 +66,10 @@ pub fn evaluate(
     project: &Project,
     options: EngineOptions,
 ) -> Result<(Tree, Evaluation), RootError> {
-    let t0 = std::time::Instant::now();
     let plan = Plan::new(catalog, options.as_of, options.max_file_size);
-    let t1 = std::time::Instant::now();
     let (tree, mut work) =
         walk::walk_with(&project.repository, options.walk, |file| plan.visit(file))?;
-    let t2 = std::time::Instant::now();
     terraform::judge(&plan, &tree.files, &mut work);
-    let t3 = std::time::Instant::now();
-    if std::env::var_os("ASSAY_TIMINGS").is_some() {
-        eprintln!(
-            "plan {:?} walk {:?} terraform {:?}",
-            t1 - t0,
-            t2 - t1,
-            t3 - t2
-        );
-    }
     let planned = &plan.planned;
     let files_read = work.iter().filter(|w| w.read).count();
     let (export_targets, export_outcomes) = exports::evaluate(planned, &project.exports);
