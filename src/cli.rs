@@ -52,6 +52,21 @@ pub enum Command {
         #[arg(long)]
         require_examples: bool,
     },
+    /// Fold JSON reports of many repositories into one organisation-level report.
+    Merge {
+        /// JSON reports written by `assay check --format json`.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Output format written to standard output.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Exit 1 when a check at or above this severity fails in any report.
+        #[arg(long, value_enum, default_value = "high")]
+        fail_on: Severity,
+        /// The merged report's project name.
+        #[arg(long, default_value = "organisation")]
+        name: String,
+    },
     /// List the checks, controls, frameworks or risks that are loaded.
     List {
         #[arg(value_enum)]
@@ -141,6 +156,12 @@ pub fn run(cli: Cli) -> Exit {
         } => with_catalog(&path, |loaded| {
             test(loaded, check.as_deref(), require_examples)
         }),
+        Command::Merge {
+            reports,
+            format,
+            fail_on,
+            name,
+        } => merge(&reports, format, fail_on, &name),
         Command::List { what, project } => with_catalog(&project, |loaded| {
             print(&explain::list(&loaded.catalog, what));
             Exit::Success
@@ -209,15 +230,7 @@ fn check(args: &CheckArgs) -> Exit {
         fail_on: args.fail_on,
     };
     let report = Report::new(&run, evaluation);
-    match args.format {
-        Format::Human => print(&report::human::render(&report)),
-        Format::Json => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            // A closed pipe (`assay ... | head`) is not an error.
-            let _ = report.write_json(&mut out).and_then(|()| out.flush());
-        }
-    }
+    emit(&report, args.format);
     let exit = if report.gate.passed {
         Exit::Success
     } else {
@@ -357,6 +370,35 @@ fn test(loaded: &Loaded, only: Option<&str>, require_examples: bool) -> Exit {
     let (text, ok) = report::examples::render(&loaded.catalog, &results, only, require_examples);
     print(&text);
     if ok { Exit::Success } else { Exit::Failed }
+}
+
+fn merge(reports: &[PathBuf], format: Format, fail_on: Severity, name: &str) -> Exit {
+    let report = match report::merge::merge_files(reports, name, fail_on) {
+        Ok(report) => report,
+        Err(e) => {
+            diagnostic(&e);
+            return Exit::Usage;
+        }
+    };
+    emit(&report, format);
+    if report.gate.passed {
+        Exit::Success
+    } else {
+        Exit::Failed
+    }
+}
+
+/// Writes a report in a format; JSON is streamed.
+fn emit(report: &Report, format: Format) {
+    match format {
+        Format::Human => print(&report::human::render(report)),
+        Format::Json => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            // A closed pipe (`assay ... | head`) is not an error.
+            let _ = report.write_json(&mut out).and_then(|()| out.flush());
+        }
+    }
 }
 
 fn validate(path: &std::path::Path) -> Exit {

@@ -1,11 +1,11 @@
 //! What evaluation produces: statuses, findings and per-check results.
 
 use crate::model::{CheckId, ControlId, FrameworkId, Severity};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The status of a check or control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -37,7 +37,7 @@ impl fmt::Display for Status {
 }
 
 /// One failing item.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Finding {
     /// File relative to the repository root; absent when the finding is about
     /// the repository as a whole (a required file missing).
@@ -65,7 +65,7 @@ pub struct Finding {
 }
 
 /// Something that kept a check from being fully evaluated.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EvalError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -73,14 +73,14 @@ pub struct EvalError {
 }
 
 /// The result of one check over its inputs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub id: CheckId,
     pub title: String,
     pub severity: Severity,
     /// `repo` for file checks; the record sources of a record check.
-    pub sources: Vec<&'static str>,
-    pub assertion: &'static str,
+    pub sources: Vec<String>,
+    pub assertion: String,
     pub status: Status,
     /// Files examined (file checks) or records of the population (record checks).
     pub examined: usize,
@@ -96,7 +96,7 @@ pub struct CheckResult {
 }
 
 /// A control's status within its framework.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ControlResult {
     pub framework: FrameworkId,
     pub id: ControlId,

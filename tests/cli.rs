@@ -440,3 +440,74 @@ fn check_patterns_select_checks_and_fail_closed() {
         none.stderr
     );
 }
+
+#[test]
+fn merge_folds_reports_whatever_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for name in ["bad", "good", "docs-only"] {
+        let run = assay(&[
+            "check",
+            &format!("fixtures/repos/{name}"),
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-26",
+        ]);
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, run.stdout).unwrap();
+        paths.push(path.to_str().unwrap().to_owned());
+    }
+    let args = |order: &[usize]| {
+        let mut a = vec!["merge".to_owned(), "--format".to_owned(), "json".to_owned()];
+        a.extend(order.iter().map(|&i| paths[i].clone()));
+        a
+    };
+    let forward = args(&[0, 1, 2]);
+    let backward = args(&[2, 1, 0]);
+    let one = assay(&forward.iter().map(String::as_str).collect::<Vec<_>>());
+    let two = assay(&backward.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(one.code, 1, "{}", one.stderr);
+    assert_eq!(
+        one.stdout, two.stdout,
+        "merge does not depend on the order of its inputs"
+    );
+    let report: serde_json::Value = serde_json::from_str(&one.stdout).unwrap();
+    let check = |id: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let keys = check("repo.secrets.aws-access-key");
+    assert_eq!(keys["status"], "fail");
+    assert_eq!(keys["findings"].as_array().unwrap().len(), 4);
+    assert_eq!(keys["findings"][0]["path"], "bad/config/crlf.env");
+    // good and docs-only have the dependency bot missing in one: fail wins over pass.
+    assert_eq!(check("repo.dependency-updates")["status"], "fail");
+    // bad examines 5 Dockerfiles (svc/f has no FROM: an error), good 3, docs-only none.
+    assert_eq!(check("docker.non-root")["examined"], 5 + 3);
+    assert_eq!(report["targets"].as_array().unwrap().len(), 3);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schemas/report.schema.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&report), "a merged report is a report");
+
+    let bad = dir.path().join("bad-version.json");
+    std::fs::write(&bad, r#"{"schema_version": 99}"#).unwrap();
+    let version = assay(&["merge", bad.to_str().unwrap()]);
+    assert_eq!(version.code, 2);
+    assert!(
+        version.stderr.contains("schema version 99"),
+        "{}",
+        version.stderr
+    );
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "not json").unwrap();
+    assert_eq!(assay(&["merge", garbage.to_str().unwrap()]).code, 2);
+    assert_eq!(assay(&["merge"]).code, 2);
+}

@@ -7,10 +7,10 @@ use crate::check::{Location, Outcome};
 use crate::model::{CheckKind, ExportSpec, Pointer, RecordSource};
 use crate::source::Record;
 use crate::source::export;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An export as examined: its files and how many records they held.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportTarget {
     pub name: String,
     pub kind: String,

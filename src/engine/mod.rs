@@ -188,8 +188,12 @@ fn merge(
         id: check.id.clone(),
         title: check.title.clone(),
         severity: check.severity,
-        sources: check.source_names(),
-        assertion: check.assertion_name(),
+        sources: check
+            .source_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        assertion: check.assertion_name().to_owned(),
         status,
         examined,
         failing,

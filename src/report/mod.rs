@@ -5,12 +5,13 @@
 
 pub mod examples;
 pub mod human;
+pub mod merge;
 
 use crate::engine::{Evaluation, ExportTarget};
 use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Severity};
 use crate::outcome::{CheckResult, Status};
 use crate::walk::{Tree, WalkError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning or disappears; new fields keep it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -22,7 +23,7 @@ pub enum Format {
     Json,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -37,13 +38,13 @@ pub struct Report {
     pub frameworks: Vec<FrameworkReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tool {
-    pub name: &'static str,
-    pub version: &'static str,
+    pub name: String,
+    pub version: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProjectInfo {
     pub name: Option<String>,
     /// The `assay.toml` used, as given; null when built-ins ran alone.
@@ -51,9 +52,9 @@ pub struct ProjectInfo {
 }
 
 /// What was examined.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
-    pub kind: &'static str,
+    pub kind: String,
     pub path: String,
     pub files: usize,
     /// Files some check read; the others were judged by path alone.
@@ -63,14 +64,14 @@ pub struct Target {
     pub errors: Vec<WalkErrorReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WalkErrorReport {
     pub path: String,
     pub message: String,
 }
 
 /// Whether the run passes its gate, and what failed it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Gate {
     pub fail_on: Severity,
     pub passed: bool,
@@ -78,7 +79,7 @@ pub struct Gate {
     pub gated: Vec<CheckId>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Counts {
     pub pass: usize,
     pub fail: usize,
@@ -103,13 +104,13 @@ impl Counts {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub checks: Counts,
     pub controls: Counts,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckReport {
     #[serde(flatten)]
     pub result: CheckResult,
@@ -118,7 +119,7 @@ pub struct CheckReport {
     pub controls: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FrameworkReport {
     pub id: FrameworkId,
     /// The baseline selected (`nist-800-53@moderate`); null for the whole framework.
@@ -131,7 +132,7 @@ pub struct FrameworkReport {
 }
 
 /// How much of a framework assay can evidence, and did.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Coverage {
     pub controls: usize,
     /// Controls with at least one check.
@@ -145,7 +146,7 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    fn of(summary: &Counts) -> Self {
+    pub(crate) fn of(summary: &Counts) -> Self {
         let controls =
             summary.pass + summary.fail + summary.error + summary.not_applicable + summary.manual;
         Self {
@@ -158,7 +159,7 @@ impl Coverage {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ControlReport {
     pub id: String,
     pub title: String,
@@ -167,7 +168,7 @@ pub struct ControlReport {
     pub mitigates: Vec<MitigationReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MitigationReport {
     pub risk: RiskId,
     pub effect: f64,
@@ -207,8 +208,8 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
-                name: env!("CARGO_PKG_NAME"),
-                version: env!("CARGO_PKG_VERSION"),
+                name: env!("CARGO_PKG_NAME").to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
             },
             as_of: run.as_of.clone(),
             project: ProjectInfo {
@@ -259,7 +260,7 @@ pub fn is_gated(check: &CheckResult, fail_on: Severity) -> bool {
 
 fn target(tree: &Tree, files_read: usize) -> Target {
     Target {
-        kind: "repository",
+        kind: "repository".to_owned(),
         path: tree.root.display().to_string(),
         files: tree.files.len(),
         files_read,
