@@ -206,9 +206,12 @@ impl<R: Read> ItemStream<R> {
     }
 }
 
+/// Reads more into `buf`: at least `READ` bytes, and as much as it holds, so
+/// a long prefix before the population (a plan's `planned_values`) is
+/// rescanned a logarithmic number of times, not once per read.
 fn read_more(reader: &mut impl Read, buf: &mut Vec<u8>) -> Result<bool, ScanError> {
     let start = buf.len();
-    buf.resize(start + READ, 0);
+    buf.resize(start + READ.max(start), 0);
     let mut filled = start;
     while filled < buf.len() {
         match reader.read(buf.get_mut(filled..).unwrap_or_default()) {
