@@ -32,6 +32,10 @@ CATALOG_FILE = "NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.j
 BASELINES = [("low", "LOW"), ("moderate", "MODERATE"), ("high", "HIGH")]
 PROFILE_FILE = "NIST_SP-800-53_rev5_{}-baseline_profile.json"
 
+# Open FAIR control functions a MAPPING entry may name. "resist" is the default when an
+# entry names none, so it is left out: the generated file writes only the other four.
+FUNCTIONS = ("avoid", "deter", "detect", "respond")
+
 HEADER = {
     "id": "nist-800-53",
     "name": "NIST SP 800-53 Rev. 5",
@@ -47,9 +51,11 @@ HEADER = {
     ),
 }
 
-# OSCAL label -> which assay checks evidence the control, and which ranked risks it
-# mitigates (effect in [0, 1]). A control passes only if all its checks pass, so each
-# lists one or two closely related checks. Every key must name a control in the catalog.
+# OSCAL label -> which assay checks evidence the control, which ranked risks it
+# mitigates (effect in [0, 1]) and, optionally, its Open FAIR function: "avoid", "deter",
+# "detect" or "respond" ("resist", the default, is never written). A control passes only
+# if all its checks pass, so each lists one or two closely related checks. Every key must
+# name a control in the catalog.
 MAPPING: dict[str, dict] = {
     # Access control
     "AC-2": {"mitigates": {"account-takeover": 0.2, "insider-data-theft": 0.3}},
@@ -58,7 +64,7 @@ MAPPING: dict[str, dict] = {
         "checks": ["aws.iam.unused-credentials-45d"],
         "mitigates": {"cloud-credential-leak": 0.2, "account-takeover": 0.2, "insider-data-theft": 0.1},
     },
-    "AC-2(12)": {"mitigates": {"account-takeover": 0.3, "insider-data-theft": 0.2}},
+    "AC-2(12)": {"mitigates": {"account-takeover": 0.3, "insider-data-theft": 0.2}, "function": "detect"},
     "AC-2(13)": {"mitigates": {"insider-data-theft": 0.2}},
     "AC-3": {"mitigates": {"insider-data-theft": 0.3, "public-storage-misconfiguration": 0.2}},
     "AC-5": {
@@ -74,7 +80,7 @@ MAPPING: dict[str, dict] = {
         "mitigates": {"cloud-credential-leak": 0.3, "account-takeover": 0.2},
     },
     "AC-6(7)": {"mitigates": {"insider-data-theft": 0.2}},
-    "AC-6(9)": {"mitigates": {"insider-data-theft": 0.1}},
+    "AC-6(9)": {"mitigates": {"insider-data-theft": 0.1}, "function": "detect"},
     "AC-7": {"mitigates": {"account-takeover": 0.2}},
     "AC-11": {"mitigates": {"lost-device-exposure": 0.2}},
     "AC-12": {"mitigates": {"account-takeover": 0.1}},
@@ -89,14 +95,17 @@ MAPPING: dict[str, dict] = {
     "AC-22": {"mitigates": {"public-storage-misconfiguration": 0.3, "privacy-regulatory-fine": 0.1}},
     # Awareness and training
     "AT-2": {"mitigates": {"account-takeover": 0.2, "payment-fraud": 0.2, "ransomware": 0.1}},
-    "AT-2(2)": {"mitigates": {"insider-data-theft": 0.1}},
+    "AT-2(2)": {"mitigates": {"insider-data-theft": 0.1}, "function": "deter"},
     "AT-2(3)": {"mitigates": {"account-takeover": 0.2, "payment-fraud": 0.2}},
     "AT-3": {"mitigates": {"vulnerable-dependency-exploited": 0.1, "cloud-credential-leak": 0.1}},
     # Audit and accountability
-    "AU-2": {"mitigates": {"insider-data-theft": 0.1, "account-takeover": 0.1}},
-    "AU-6": {"mitigates": {"insider-data-theft": 0.2, "account-takeover": 0.2, "payment-fraud": 0.1}},
-    "AU-9": {"mitigates": {"insider-data-theft": 0.1}},
-    "AU-12": {"mitigates": {"insider-data-theft": 0.1}},
+    "AU-2": {"mitigates": {"insider-data-theft": 0.1, "account-takeover": 0.1}, "function": "detect"},
+    "AU-6": {
+        "mitigates": {"insider-data-theft": 0.2, "account-takeover": 0.2, "payment-fraud": 0.1},
+        "function": "detect",
+    },
+    "AU-9": {"mitigates": {"insider-data-theft": 0.1}, "function": "detect"},
+    "AU-12": {"mitigates": {"insider-data-theft": 0.1}, "function": "detect"},
     # Assessment, authorization and monitoring
     "CA-7": {"mitigates": {"public-storage-misconfiguration": 0.2, "vulnerable-dependency-exploited": 0.1}},
     "CA-8": {
@@ -111,7 +120,7 @@ MAPPING: dict[str, dict] = {
         "checks": ["docker.pinned-base-image"],
         "mitigates": {"supply-chain-base-image": 0.3, "service-outage": 0.1},
     },
-    "CM-2(3)": {"mitigates": {"service-outage": 0.1}},
+    "CM-2(3)": {"mitigates": {"service-outage": 0.1}, "function": "respond"},
     "CM-3": {
         "checks": ["github.branch-protection.required-reviews"],
         "mitigates": {"unreviewed-malicious-change": 0.5, "service-outage": 0.2},
@@ -130,19 +139,23 @@ MAPPING: dict[str, dict] = {
     "CM-7": {
         "checks": ["k8s.no-privileged"],
         "mitigates": {"container-escape": 0.4, "exposed-admin-service": 0.2},
+        "function": "avoid",
     },
     "CM-7(5)": {"mitigates": {"ransomware": 0.2}},
     "CM-8": {"mitigates": {"vulnerable-dependency-exploited": 0.1}},
     "CM-12": {"mitigates": {"excess-data-retention": 0.1, "privacy-regulatory-fine": 0.1}},
     # Contingency planning
-    "CP-2": {"mitigates": {"service-outage": 0.2, "ransomware": 0.1}},
-    "CP-4": {"mitigates": {"data-loss-no-backup": 0.2, "service-outage": 0.1}},
-    "CP-6": {"mitigates": {"data-loss-no-backup": 0.3}},
-    "CP-7": {"mitigates": {"service-outage": 0.3}},
-    "CP-9": {"mitigates": {"data-loss-no-backup": 0.6, "ransomware": 0.3}},
-    "CP-9(1)": {"mitigates": {"data-loss-no-backup": 0.3}},
+    "CP-2": {"mitigates": {"service-outage": 0.2, "ransomware": 0.1}, "function": "respond"},
+    "CP-4": {"mitigates": {"data-loss-no-backup": 0.2, "service-outage": 0.1}, "function": "respond"},
+    "CP-6": {"mitigates": {"data-loss-no-backup": 0.3}, "function": "respond"},
+    "CP-7": {"mitigates": {"service-outage": 0.3}, "function": "respond"},
+    "CP-9": {"mitigates": {"data-loss-no-backup": 0.6, "ransomware": 0.3}, "function": "respond"},
+    "CP-9(1)": {"mitigates": {"data-loss-no-backup": 0.3}, "function": "respond"},
     "CP-9(8)": {"mitigates": {"unencrypted-data-exposure": 0.2}},
-    "CP-10": {"mitigates": {"service-outage": 0.3, "ransomware": 0.3, "data-loss-no-backup": 0.2}},
+    "CP-10": {
+        "mitigates": {"service-outage": 0.3, "ransomware": 0.3, "data-loss-no-backup": 0.2},
+        "function": "respond",
+    },
     # Identification and authentication
     "IA-2": {"mitigates": {"account-takeover": 0.2}},
     "IA-2(1)": {
@@ -172,15 +185,16 @@ MAPPING: dict[str, dict] = {
             "cloud-credential-leak": 0.1,
             "account-takeover": 0.1,
             "privacy-regulatory-fine": 0.1,
-        }
+        },
+        "function": "respond",
     },
-    "IR-6": {"mitigates": {"privacy-regulatory-fine": 0.2, "unreported-vulnerability": 0.1}},
-    "IR-8": {"mitigates": {"ransomware": 0.1, "privacy-regulatory-fine": 0.1}},
+    "IR-6": {"mitigates": {"privacy-regulatory-fine": 0.2, "unreported-vulnerability": 0.1}, "function": "respond"},
+    "IR-8": {"mitigates": {"ransomware": 0.1, "privacy-regulatory-fine": 0.1}, "function": "respond"},
     # Media protection
     "MP-5": {"mitigates": {"lost-device-exposure": 0.2}},
-    "MP-6": {"mitigates": {"lost-device-exposure": 0.1, "excess-data-retention": 0.1}},
+    "MP-6": {"mitigates": {"lost-device-exposure": 0.1, "excess-data-retention": 0.1}, "function": "avoid"},
     # Personnel security
-    "PS-3": {"mitigates": {"insider-data-theft": 0.1, "payment-fraud": 0.1}},
+    "PS-3": {"mitigates": {"insider-data-theft": 0.1, "payment-fraud": 0.1}, "function": "deter"},
     "PS-4": {"mitigates": {"insider-data-theft": 0.3, "account-takeover": 0.1}},
     "PS-5": {"mitigates": {"insider-data-theft": 0.1}},
     # Risk assessment
@@ -254,12 +268,13 @@ MAPPING: dict[str, dict] = {
             "insider-data-theft": 0.2,
             "ransomware": 0.2,
             "cloud-credential-leak": 0.2,
-        }
+        },
+        "function": "detect",
     },
-    "SI-4(4)": {"mitigates": {"insider-data-theft": 0.1}},
+    "SI-4(4)": {"mitigates": {"insider-data-theft": 0.1}, "function": "detect"},
     "SI-5": {"mitigates": {"vulnerable-dependency-exploited": 0.2}},
-    "SI-7": {"mitigates": {"supply-chain-base-image": 0.2, "ci-supply-chain-compromise": 0.2}},
-    "SI-12": {"mitigates": {"excess-data-retention": 0.4, "privacy-regulatory-fine": 0.1}},
+    "SI-7": {"mitigates": {"supply-chain-base-image": 0.2, "ci-supply-chain-compromise": 0.2}, "function": "detect"},
+    "SI-12": {"mitigates": {"excess-data-retention": 0.4, "privacy-regulatory-fine": 0.1}, "function": "avoid"},
     # Supply chain risk management
     "SR-2": {"mitigates": {"vendor-compromise": 0.1}},
     "SR-3": {
@@ -268,7 +283,7 @@ MAPPING: dict[str, dict] = {
     },
     "SR-5": {"mitigates": {"vendor-compromise": 0.1}},
     "SR-6": {"mitigates": {"vendor-compromise": 0.3}},
-    "SR-8": {"mitigates": {"vendor-compromise": 0.1, "privacy-regulatory-fine": 0.1}},
+    "SR-8": {"mitigates": {"vendor-compromise": 0.1, "privacy-regulatory-fine": 0.1}, "function": "respond"},
     "SR-11": {
         "checks": ["docker.pinned-base-image", "gha.actions-pinned-sha"],
         "mitigates": {"supply-chain-base-image": 0.4, "ci-supply-chain-compromise": 0.4},
@@ -373,7 +388,7 @@ def check_mapping(labels: set[str]) -> None:
     if missing:
         fail(f"MAPPING names controls not in the catalog: {', '.join(missing)}")
     for label, entry in MAPPING.items():
-        unknown = set(entry) - {"checks", "mitigates"}
+        unknown = set(entry) - {"checks", "mitigates", "function"}
         if unknown:
             fail(f"MAPPING[{label!r}] has unknown keys: {sorted(unknown)}")
         checks = entry.get("checks", [])
@@ -382,6 +397,11 @@ def check_mapping(labels: set[str]) -> None:
         for risk, effect in entry.get("mitigates", {}).items():
             if not isinstance(effect, (int, float)) or not math.isfinite(effect) or not 0 <= effect <= 1:
                 fail(f"MAPPING[{label!r}] effect for {risk!r} must be in [0, 1], got {effect!r}")
+        if "function" in entry:
+            if not entry.get("mitigates"):
+                fail(f"MAPPING[{label!r}] has a function but mitigates nothing")
+            if entry["function"] not in FUNCTIONS:
+                fail(f"MAPPING[{label!r}] function must be one of {', '.join(FUNCTIONS)}, got {entry['function']!r}")
 
 
 def render(controls: list[dict], members: dict[str, set[str]]) -> str:
@@ -402,6 +422,8 @@ def render(controls: list[dict], members: dict[str, set[str]]) -> str:
         if entry.get("mitigates"):
             pairs = ", ".join(f"{toml_key(r)} = {float(e)!r}" for r, e in entry["mitigates"].items())
             lines.append("mitigates = { " + pairs + " }")
+        if entry.get("function"):
+            lines.append(f"function = {toml_str(entry['function'])}")
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ use crate::explain::{self, Listing};
 use crate::load::{self, Loaded};
 use crate::model::{ExportKind, ExportSpec, Selection, Severity};
 use crate::report::{self, Format, Report, RunInfo};
+use crate::risk::RiskOptions;
 use crate::walk::{self, WalkOptions};
 use clap::{Parser, Subcommand};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate a repository against every check and report per framework.
     Check(CheckArgs),
+    /// Rank the risk register, show what the passing controls save and what to fix next.
+    Risks(RisksArgs),
     /// Load all definitions and report every problem in them.
     Validate {
         /// Project directory: holds `assay.toml`, `policies/`, `frameworks/`.
@@ -79,10 +82,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Project directory: its `assay.toml` (if any) names the repository to
-    /// evaluate; without one, the directory itself is the repository.
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
+    #[command(flatten)]
+    pub eval: EvalArgs,
     /// Output format written to standard output.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -90,6 +91,28 @@ pub struct CheckArgs {
     /// not be evaluated always fail the run.
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: Severity,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RisksArgs {
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    /// Output format written to standard output: `json` is the whole report,
+    /// as `assay check` writes it, whose `risks` section is this view.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Rank only the N risks of highest inherent loss; totals still count every risk.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub top: Option<u32>,
+}
+
+/// What to evaluate and how: shared by `check` and `risks`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Project directory: its `assay.toml` (if any) names the repository to
+    /// evaluate; without one, the directory itself is the repository.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
     /// Evaluate as of this date or RFC 3339 time (default: `SOURCE_DATE_EPOCH`, else now).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
@@ -110,6 +133,10 @@ pub struct CheckArgs {
     /// Files larger than this many bytes are not read; checks selecting them report an error.
     #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+    /// Monte Carlo trials of the risk analysis; the percentiles' documented accuracy holds at the default.
+    #[arg(long, value_name = "N", default_value_t = crate::risk::simulate::DEFAULT_TRIALS,
+          value_parser = clap::value_parser!(u32).range(i64::from(crate::risk::simulate::MIN_TRIALS)..))]
+    pub trials: u32,
 }
 
 /// Exit codes, one meaning each.
@@ -134,6 +161,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => check(&args),
+        Command::Risks(args) => risks(&args),
         Command::Validate { path } => validate(&path),
         Command::Explain { id, project } => {
             with_catalog(&project, |loaded| {
@@ -169,41 +197,36 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
-fn check(args: &CheckArgs) -> Exit {
+/// A project loaded and evaluated, ready to report.
+struct Evaluated {
+    loaded: Loaded,
+    tree: walk::Tree,
+    evaluation: engine::Evaluation,
+    as_of: String,
+}
+
+/// Loads, applies the selections and evaluates; a usage error is already reported.
+fn evaluate(args: &EvalArgs) -> Result<Evaluated, Exit> {
     let t0 = std::time::Instant::now();
     let Some(mut loaded) = load_or_report(&args.path) else {
-        return Exit::Usage;
+        return Err(Exit::Usage);
+    };
+    let usage = |e: &dyn Diagnostic| {
+        diagnostic(e);
+        Exit::Usage
     };
     if !args.framework.is_empty() {
-        match select_frameworks(&loaded, &args.framework) {
-            Ok(ids) => loaded.project.frameworks = Some(ids),
-            Err(e) => {
-                diagnostic(&e);
-                return Exit::Usage;
-            }
-        }
+        let ids = select_frameworks(&loaded, &args.framework).map_err(|e| usage(&e))?;
+        loaded.project.frameworks = Some(ids);
     }
-    if !args.checks.is_empty()
-        && let Err(e) = select_checks(&mut loaded, &args.checks)
-    {
-        diagnostic(&e);
-        return Exit::Usage;
+    if !args.checks.is_empty() {
+        select_checks(&mut loaded, &args.checks).map_err(|e| usage(&e))?;
     }
-    match cli_exports(&args.export, &loaded.project.exports) {
-        Ok(mut extra) => loaded.project.exports.append(&mut extra),
-        Err(e) => {
-            diagnostic(&e);
-            return Exit::Usage;
-        }
-    }
+    let mut extra = cli_exports(&args.export, &loaded.project.exports).map_err(|e| usage(&e))?;
+    loaded.project.exports.append(&mut extra);
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let as_of = match crate::time::as_of(args.as_of.as_deref(), epoch.as_deref()) {
-        Ok(t) => t,
-        Err(e) => {
-            diagnostic(&e);
-            return Exit::Usage;
-        }
-    };
+    let as_of =
+        crate::time::as_of(args.as_of.as_deref(), epoch.as_deref()).map_err(|e| usage(&e))?;
     let options = EngineOptions {
         max_file_size: args.max_file_size,
         as_of,
@@ -212,34 +235,80 @@ fn check(args: &CheckArgs) -> Exit {
         },
     };
     let t1 = std::time::Instant::now();
-    let (tree, evaluation) = match engine::evaluate(&loaded.catalog, &loaded.project, options) {
-        Ok(done) => done,
-        Err(e) => {
-            diagnostic(&e);
-            return Exit::Usage;
-        }
-    };
+    let (tree, evaluation) =
+        engine::evaluate(&loaded.catalog, &loaded.project, options).map_err(|e| usage(&e))?;
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
         eprintln!("load {:?} evaluate {:?}", t1 - t0, t1.elapsed());
     }
-    let run = RunInfo {
-        catalog: &loaded.catalog,
-        project: &loaded.project,
-        tree: &tree,
+    Ok(Evaluated {
+        loaded,
+        tree,
+        evaluation,
         as_of: crate::time::format(as_of),
-        fail_on: args.fail_on,
+    })
+}
+
+/// Builds the report, with the risk analysis, from an evaluation.
+fn report_of(done: Evaluated, args: &EvalArgs, fail_on: Severity, top: Option<u32>) -> Report {
+    let t0 = std::time::Instant::now();
+    let run = RunInfo {
+        catalog: &done.loaded.catalog,
+        project: &done.loaded.project,
+        tree: &done.tree,
+        as_of: done.as_of.clone(),
+        fail_on,
+        risk: RiskOptions {
+            top: top.map(|n| n as usize),
+            trials: args.trials,
+        },
     };
-    let report = Report::new(&run, evaluation);
+    let report = Report::new(&run, done.evaluation);
+    if std::env::var_os("ASSAY_TIMINGS").is_some() {
+        eprintln!("report {:?}", t0.elapsed());
+    }
+    // The process ends soon: freeing a large tree path by path would only
+    // delay the exit code.
+    std::mem::forget((done.tree, done.loaded));
+    report
+}
+
+fn check(args: &CheckArgs) -> Exit {
+    let done = match evaluate(&args.eval) {
+        Ok(done) => done,
+        Err(exit) => return exit,
+    };
+    let report = report_of(done, &args.eval, args.fail_on, None);
     emit(&report, args.format);
     let exit = if report.gate.passed {
         Exit::Success
     } else {
         Exit::Failed
     };
-    // The process ends next: freeing a large tree path by path would only
-    // delay the exit code.
-    std::mem::forget((tree, report, loaded));
+    std::mem::forget(report);
     exit
+}
+
+/// `assay risks`: exit 1 only when a check could not be evaluated, since
+/// then the residual losses rest on missing evidence.
+fn risks(args: &RisksArgs) -> Exit {
+    let done = match evaluate(&args.eval) {
+        Ok(done) => done,
+        Err(exit) => return exit,
+    };
+    let report = report_of(done, &args.eval, Severity::High, args.top);
+    match args.format {
+        Format::Human => print(&report::risks::render(&report)),
+        Format::Json => emit(&report, Format::Json),
+    }
+    let incomplete = report
+        .checks
+        .iter()
+        .any(|c| !c.result.errors.is_empty() || c.result.status == crate::outcome::Status::Error);
+    if incomplete {
+        Exit::Failed
+    } else {
+        Exit::Success
+    }
 }
 
 /// `--framework` selections that exist, or a diagnostic for the first that does not.

@@ -17,6 +17,7 @@ pub mod outcome;
 pub mod policy_test;
 pub mod redact;
 pub mod report;
+pub mod risk;
 pub mod schema;
 pub mod source;
 pub mod time;

@@ -135,31 +135,95 @@ pub enum LoadError {
         span: SourceSpan,
     },
 
-    #[error("loss `{value}` is not an amount >= 0")]
+    #[error("loss range spans {ratio:.0}x from low to high")]
+    #[diagnostic(
+        code(assay::load::loss_range_too_wide),
+        help(
+            "a 90% interval wider than {max:.0}x is usually a typo (a missing or extra zero); narrow it, or split the scenario"
+        )
+    )]
+    LossRangeTooWide {
+        ratio: f64,
+        max: f64,
+        #[source_code]
+        src: Src,
+        #[label("high is too many times low")]
+        span: SourceSpan,
+    },
+
+    #[error("the risk register mixes currencies: `{code}` here, `{main}` in {count} other risk(s)")]
+    #[diagnostic(
+        code(assay::load::mixed_currencies),
+        help(
+            "losses of different currencies cannot be ranked or summed: give every risk the same currency, overriding built-in risks (all `USD`) where needed"
+        )
+    )]
+    MixedCurrencies {
+        code: String,
+        main: String,
+        count: usize,
+        #[source_code]
+        src: Src,
+        #[label("a different currency")]
+        span: SourceSpan,
+    },
+
+    #[error("frequency `{value}` is more than {max} events a year")]
+    #[diagnostic(
+        code(assay::load::frequency_too_high),
+        help(
+            "an event expected more often than every few days is a cost of doing business, not a scenario: model its yearly total as one event (frequency 1, loss = the range of a year's total)"
+        )
+    )]
+    FrequencyTooHigh {
+        value: f64,
+        max: f64,
+        #[source_code]
+        src: Src,
+        #[label("too many events a year to simulate one by one")]
+        span: SourceSpan,
+    },
+
+    #[error("unknown currency `{code}`")]
+    #[diagnostic(
+        code(assay::load::unknown_currency),
+        help("use an ISO 4217 code such as `USD`, `EUR` or `GBP`")
+    )]
+    UnknownCurrency {
+        code: String,
+        #[source_code]
+        src: Src,
+        #[label("not an ISO 4217 currency code")]
+        span: SourceSpan,
+    },
+
+    #[error("loss `{value}` is not an amount above 0")]
     #[diagnostic(
         code(assay::load::invalid_loss),
-        help("losses are amounts of money per event")
+        help(
+            "losses are amounts of money per event; the loss model is lognormal, so even `low` must be above 0"
+        )
     )]
     InvalidLoss {
         value: f64,
         #[source_code]
         src: Src,
-        #[label("must be a finite number >= 0")]
+        #[label("must be a finite number > 0")]
         span: SourceSpan,
     },
 
-    #[error("frequency `{value}` is not a number of events per year >= 0")]
+    #[error("frequency `{value}` is not a number of events per year above 0")]
     #[diagnostic(
         code(assay::load::invalid_frequency),
         help(
-            "frequency is how many times a year the scenario is expected, e.g. 0.1 for once a decade"
+            "frequency is how many times a year the scenario is expected, e.g. 0.1 for once a decade; a scenario that never happens is not a risk"
         )
     )]
     InvalidFrequency {
         value: f64,
         #[source_code]
         src: Src,
-        #[label("must be a finite number >= 0")]
+        #[label("must be a finite number > 0")]
         span: SourceSpan,
     },
 
@@ -392,6 +456,10 @@ impl LoadError {
             | EffectOutOfRange { src, span, .. }
             | LossRangeInverted { src, span, .. }
             | InvalidLoss { src, span, .. }
+            | LossRangeTooWide { src, span, .. }
+            | UnknownCurrency { src, span, .. }
+            | MixedCurrencies { src, span, .. }
+            | FrequencyTooHigh { src, span, .. }
             | InvalidFrequency { src, span, .. }
             | InvalidRegex { src, span, .. }
             | InvalidGlob { src, span, .. }

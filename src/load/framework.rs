@@ -6,7 +6,7 @@ use super::registry::{Registry, suggest};
 use super::source::{SourceFile, span};
 use crate::model::id::shape;
 use crate::model::{
-    CheckId, Control, ControlId, Framework, FrameworkId, Mitigation, Origin, RiskId,
+    CheckId, Control, ControlId, Framework, FrameworkId, Function, Mitigation, Origin, RiskId,
 };
 use std::collections::BTreeMap;
 
@@ -127,6 +127,19 @@ fn resolve_control(
             effect: value,
         });
     }
+    let function = match &raw.function {
+        None => Function::default(),
+        Some(name) => Function::from_name(name.get_ref()).unwrap_or_else(|| {
+            errors.push(LoadError::UnknownReference {
+                kind: "control function",
+                id: name.get_ref().clone(),
+                help: Some(format!("functions are: {}", Function::NAMES)),
+                src: file.src(),
+                span: span(name.span()),
+            });
+            Function::default()
+        }),
+    };
     if errors.len() > before {
         return None;
     }
@@ -135,6 +148,8 @@ fn resolve_control(
         title: raw.title,
         checks,
         mitigates,
+        function,
+        overlap: raw.overlap,
         baselines: raw.baselines.iter().map(|b| b.get_ref().clone()).collect(),
         origin: Origin {
             file: file.name.clone(),

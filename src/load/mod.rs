@@ -21,12 +21,13 @@ pub use source::{Layer, SourceFile};
 
 use crate::builtin;
 use crate::model::id::shape;
-use crate::model::{Catalog, Project};
+use crate::model::{Catalog, Project, RiskId};
 pub use project::resolve_selection;
 use raw::{FrameworkFile, PolicyFile, ProjectFile, RawRisk, RiskFile};
 use registry::Registry;
 pub use registry::suggest;
 use source::span;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -182,6 +183,7 @@ fn compile_catalog(
     let mut catalog = Catalog::default();
     let mut check_ids = Registry::new("check");
     let mut risk_ids = Registry::new("risk");
+    let mut sites = CurrencySites::new();
     let mut frameworks = Vec::new();
     for (kind, file) in files {
         match kind {
@@ -202,7 +204,14 @@ fn compile_catalog(
                 let Some(raw) = keep(file.parse::<RiskFile>(), errors) else {
                     continue;
                 };
-                add_risks(raw.risk, file, &mut risk_ids, &mut catalog, errors);
+                add_risks(
+                    raw.risk,
+                    file,
+                    &mut risk_ids,
+                    &mut catalog,
+                    &mut sites,
+                    errors,
+                );
             }
             FileKind::Framework => {
                 if let Some(raw) = keep(file.parse::<FrameworkFile>(), errors) {
@@ -218,9 +227,11 @@ fn compile_catalog(
             file,
             &mut risk_ids,
             &mut catalog,
+            &mut sites,
             errors,
         );
     }
+    one_currency(&catalog, &sites, errors);
     let mut framework_ids = Registry::new("framework");
     let known = framework::Known {
         checks: &catalog.checks,
@@ -239,19 +250,53 @@ fn compile_catalog(
     catalog
 }
 
+/// Where each risk's currency is written (or its id, when it is the default).
+type CurrencySites = BTreeMap<RiskId, (error::Src, std::ops::Range<usize>)>;
+
 fn add_risks(
     raws: Vec<RawRisk>,
     file: &SourceFile,
     ids: &mut Registry,
     catalog: &mut Catalog,
+    sites: &mut CurrencySites,
     errors: &mut Vec<LoadError>,
 ) {
     for raw in raws {
+        let at = raw.currency.as_ref().map_or(raw.id.span(), Spanned::span);
         if valid_slug("risk", &raw.id, file, errors)
             && ids.admit(&raw.id, file, errors)
             && let Some(risk) = risk::compile(raw, file, errors)
         {
+            sites.insert(risk.id.clone(), (file.src(), at));
             catalog.risks.insert(risk.id.clone(), risk);
+        }
+    }
+}
+
+/// One register, one currency: the engine ranks and sums losses. Each
+/// currency other than the most used one is reported once, where it first appears.
+fn one_currency(catalog: &Catalog, sites: &CurrencySites, errors: &mut Vec<LoadError>) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for risk in catalog.risks.values() {
+        *counts.entry(risk.currency.as_str()).or_default() += 1;
+    }
+    let Some((&main, &main_count)) = counts.iter().max_by_key(|(code, n)| (**n, code.len())) else {
+        return;
+    };
+    let mut reported: BTreeSet<&str> = BTreeSet::new();
+    for risk in catalog.risks.values() {
+        let code = risk.currency.as_str();
+        if code == main || !reported.insert(code) {
+            continue;
+        }
+        if let Some((src, at)) = sites.get(&risk.id) {
+            errors.push(LoadError::MixedCurrencies {
+                code: code.to_owned(),
+                main: main.to_owned(),
+                count: main_count,
+                src: src.clone(),
+                span: span(at.clone()),
+            });
         }
     }
 }

@@ -124,6 +124,9 @@ pub struct RawControl {
     pub checks: Vec<Spanned<String>>,
     #[serde(default)]
     pub mitigates: BTreeMap<Spanned<String>, Spanned<f64>>,
+    /// avoid, deter, resist (the default), detect or respond.
+    pub function: Option<Spanned<String>>,
+    pub overlap: Option<String>,
 }
 
 /// A risk register file: `[[risk]]` tables.
@@ -146,9 +149,20 @@ pub struct RawRisk {
     pub owner: String,
     pub frequency: Spanned<f64>,
     pub loss: Spanned<RawLoss>,
-    pub currency: Option<String>,
+    pub currency: Option<Spanned<String>>,
     #[serde(default)]
     pub notes: String,
+    #[serde(default)]
+    pub history: Vec<RawOccurrence>,
+}
+
+/// `history = [{ period = "2025", occurred = true }]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOccurrence {
+    pub period: String,
+    pub occurred: bool,
+    pub years: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

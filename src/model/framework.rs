@@ -25,6 +25,10 @@ pub struct Control {
     /// Checks that show the control operating; empty means a manual control.
     pub checks: Vec<CheckId>,
     pub mitigates: Vec<Mitigation>,
+    /// How the control works against a risk, in Open FAIR's terms.
+    pub function: Function,
+    /// Controls of one overlap group are one safeguard: a risk counts the strongest.
+    pub overlap: Option<String>,
     /// The baselines that include this control.
     pub baselines: Vec<String>,
     pub origin: Origin,
@@ -72,6 +76,46 @@ impl std::fmt::Display for Selection {
             Some(b) => write!(f, "{}@{b}", self.framework),
             None => write!(f, "{}", self.framework),
         }
+    }
+}
+
+/// What a control does against a risk (Open FAIR's control analytics): the
+/// first three make events rarer, the last two make each event cost less.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Function {
+    /// Keeps the threat from contact with the asset.
+    Avoid,
+    /// Discourages the threat from acting.
+    Deter,
+    /// Makes an attempt fail.
+    #[default]
+    Resist,
+    /// Notices an event, so it is contained sooner.
+    Detect,
+    /// Limits the loss once an event happens.
+    Respond,
+}
+
+impl Function {
+    pub const NAMES: &'static str = "avoid, deter, resist, detect, respond";
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "avoid" => Some(Self::Avoid),
+            "deter" => Some(Self::Deter),
+            "resist" => Some(Self::Resist),
+            "detect" => Some(Self::Detect),
+            "respond" => Some(Self::Respond),
+            _ => None,
+        }
+    }
+
+    /// Whether the control reduces how often the risk happens (else how much each event costs).
+    pub fn reduces_frequency(self) -> bool {
+        matches!(self, Self::Avoid | Self::Deter | Self::Resist)
     }
 }
 

@@ -16,11 +16,11 @@ pub use check::{
     Assertion, Check, CheckDoc, CheckKind, DockerAssertion, Example, ExampleInput, FileSelector,
     RecordCheck, Severity,
 };
-pub use framework::{Control, ControlRef, Framework, Mitigation, Selection};
+pub use framework::{Control, ControlRef, Framework, Function, Mitigation, Selection};
 pub use id::{CheckId, ControlId, FrameworkId, RiskId};
 pub use pointer::Pointer;
 pub use project::Project;
-pub use risk::{LossRange, Risk};
+pub use risk::{LossRange, Occurrence, Risk};
 pub use source::{ExportKind, ExportSpec, Format, RecordSource};
 
 use std::collections::BTreeMap;

@@ -16,10 +16,21 @@ pub struct Risk {
     pub loss: LossRange,
     pub currency: String,
     pub notes: String,
+    /// What happened in past periods, to score the frequency as a forecast.
+    pub history: Vec<Occurrence>,
     pub origin: Origin,
 }
 
-/// A 90% interval of the loss per event: `low <= high`, both `>= 0`.
+/// Whether a risk's scenario happened in one past period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurrence {
+    pub period: String,
+    pub occurred: bool,
+    /// Length of the period in years.
+    pub years: f64,
+}
+
+/// A 90% interval of the loss per event: `0 < low <= high`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LossRange {
     pub low: f64,

@@ -42,6 +42,9 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    if let Some(a) = &report.risks {
+        super::risks::summary(&mut out, a);
+    }
     let mut failing: Vec<&super::CheckReport> = report
         .checks
         .iter()

@@ -195,6 +195,7 @@ pub fn merge(
         },
         checks,
         frameworks,
+        risks: None,
     })
 }
 

@@ -6,10 +6,12 @@
 pub mod examples;
 pub mod human;
 pub mod merge;
+pub mod risks;
 
 use crate::engine::{Evaluation, ExportTarget};
 use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Severity};
 use crate::outcome::{CheckResult, Status};
+use crate::risk::{self, RiskAnalysis, RiskOptions};
 use crate::walk::{Tree, WalkError};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +38,10 @@ pub struct Report {
     pub summary: Summary,
     pub checks: Vec<CheckReport>,
     pub frameworks: Vec<FrameworkReport>,
+    /// The risk register against the selected frameworks' controls; absent
+    /// from merged reports, whose controls passed in some repositories only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risks: Option<RiskAnalysis>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -181,6 +187,7 @@ pub struct RunInfo<'a> {
     pub tree: &'a Tree,
     pub as_of: String,
     pub fail_on: Severity,
+    pub risk: RiskOptions,
 }
 
 impl Report {
@@ -192,6 +199,7 @@ impl Report {
             .filter(|c| is_gated(c, run.fail_on))
             .map(|c| c.id.clone())
             .collect();
+        let risks = risk::analyse(run.catalog, &evaluation.frameworks, run.risk);
         let frameworks: Vec<FrameworkReport> = evaluation
             .frameworks
             .iter()
@@ -230,6 +238,7 @@ impl Report {
                 .map(|result| check_report(run.catalog, result))
                 .collect(),
             frameworks,
+            risks: Some(risks),
         }
     }
 
