@@ -7,7 +7,8 @@
 //! `u = (s + v) / T` for a uniform `v`, so the share of trials with no event,
 //! one event, two... is as the Poisson distribution says to within `1 / T`.
 //! That removes the largest source of noise in the upper percentiles of rare
-//! risks, where most trials see no event at all. Residual losses reuse the
+//! risks, where most trials see no event at all; the first loss of each year
+//! is stratified the same way among the years of equal count. Residual losses reuse the
 //! same draws: a trial keeps the first `n'` of its `n` events, where `n'` is
 //! the inverse at the same `u` of the reduced frequency, and each loss is
 //! scaled by the loss factor. Trials are then assigned to years by a random
@@ -64,8 +65,29 @@ pub struct Outcome {
 #[derive(Default)]
 struct Draws {
     trial: Vec<u32>,
+    /// Events of each such year, and how many of them the controls leave.
+    events: Vec<u32>,
+    kept: Vec<u32>,
     inherent: Vec<u64>,
     residual: Vec<u64>,
+}
+
+impl Draws {
+    fn clear(&mut self) {
+        self.trial.clear();
+        self.events.clear();
+        self.kept.clear();
+        self.inherent.clear();
+        self.residual.clear();
+    }
+
+    fn reserve(&mut self, n: usize) {
+        self.trial.reserve(n);
+        self.events.reserve(n);
+        self.kept.reserve(n);
+        self.inherent.reserve(n);
+        self.residual.reserve(n);
+    }
 }
 
 /// Simulates every scenario (in parallel) and their sum; outcomes come back
@@ -217,68 +239,93 @@ pub fn stream(id: &str) -> ChaCha8Rng {
 }
 
 /// Fills `d` with the years of `s` that saw an event.
+///
+/// First the event counts, stratified; then the losses, block by block of
+/// equal count: within the block of years with `k` events, the first loss
+/// is stratified too (Latin hypercube: year `j` of `n` draws it at quantile
+/// `(π(j) + w) / n` for a permutation `π`), the others are independent. For a
+/// rare risk nearly every loss is the only one of its year, so its upper
+/// percentiles carry almost no sampling noise.
 fn draw(s: &Scenario<'_>, trials: u32, d: &mut Draws) {
     let mut rng = stream(s.id);
     let years = Shuffle::new(&mut rng, trials);
     let t = f64::from(trials);
     let inverse = Poisson::new(s.frequency);
     let reduced = Poisson::new(s.frequency * s.frequency_factor);
-    // Strata wholly below P(no event) have no event: skip them.
-    let first = (t * libm::exp(-s.frequency)).floor().clamp(0.0, t) as u32;
-    d.trial.clear();
-    d.inherent.clear();
-    d.residual.clear();
+    d.clear();
     // Exact room for the expected count and a margin: no doubling of big buffers.
     let expected = t * (1.0 - libm::exp(-s.frequency));
-    let room = (expected + 6.0 * expected.sqrt() + 64.0) as usize;
-    d.trial.reserve(room);
-    d.inherent.reserve(room);
-    d.residual.reserve(room);
+    d.reserve((expected + 6.0 * expected.sqrt() + 64.0) as usize);
+    // Strata wholly below P(no event) have no event: skip them.
+    let first = (t * libm::exp(-s.frequency)).floor().clamp(0.0, t) as u32;
     for stratum in first..trials {
         let u = (f64::from(stratum) + open_unit(&mut rng)) / t;
         let events = inverse.count(u);
-        if events == 0 {
-            continue;
+        if events > 0 {
+            d.trial.push(years.apply(stratum));
+            d.events.push(events);
+            d.kept.push(if s.frequency_factor < 1.0 {
+                reduced.count(u).min(events)
+            } else {
+                events
+            });
         }
-        let kept = if s.frequency_factor < 1.0 {
-            reduced.count(u).min(events)
-        } else {
-            events
-        };
-        let (mut inherent, mut residual) = (0.0, 0.0);
-        for event in 0..events {
-            let z = normal_quantile(open_unit(&mut rng));
-            let loss = libm::exp(s.loss.mu + s.loss.sigma * z);
-            inherent += loss;
-            if event < kept {
-                residual += loss;
+    }
+    // Counts never decrease with the stratum: equal counts are one run.
+    let mut start = 0;
+    while start < d.events.len() {
+        let events = d.events.get(start).copied().unwrap_or(0);
+        let len = d
+            .events
+            .get(start..)
+            .map_or(0, |rest| rest.iter().take_while(|&&k| k == events).count());
+        let order = Shuffle::new(&mut rng, len as u32);
+        for j in 0..len {
+            let kept = d.kept.get(start + j).copied().unwrap_or(0);
+            let (mut inherent, mut residual) = (0.0, 0.0);
+            for event in 0..events {
+                let p = if event == 0 {
+                    (f64::from(order.apply(j as u32)) + open_unit(&mut rng)) / len as f64
+                } else {
+                    open_unit(&mut rng)
+                };
+                let loss = libm::exp(s.loss.mu + s.loss.sigma * normal_quantile(p));
+                inherent += loss;
+                if event < kept {
+                    residual += loss;
+                }
             }
+            d.inherent.push(to_cents(inherent));
+            d.residual.push(to_cents(residual * s.loss_factor));
         }
-        d.trial.push(years.apply(stratum));
-        d.inherent.push(to_cents(inherent));
-        d.residual.push(to_cents(residual * s.loss_factor));
+        start += len.max(1);
     }
 }
 
-/// A keyed pseudo-random permutation of `0..n`: a four-round Feistel network
-/// over the next even power of two, walked until it lands below `n`. It
-/// decides which simulated year each stratum becomes, so that the strata of
-/// different risks pair up at random, without an `n`-element shuffle.
+/// A keyed pseudo-random permutation of `0..n`: a four-step Feistel network
+/// over the next power of two (steps alternate between the high and the low
+/// half, so halves may differ by a bit), walked until it lands below `n`:
+/// fewer than two steps of the walk on average. It decides which simulated
+/// year each stratum becomes, so that the strata of different risks pair up
+/// at random, and which loss stratum each year draws, without shuffling an
+/// array.
 struct Shuffle {
     n: u32,
-    half: u32,
-    mask: u64,
+    low_bits: u32,
+    low: u64,
+    high: u64,
     keys: [u64; 4],
 }
 
 impl Shuffle {
     fn new(rng: &mut ChaCha8Rng, n: u32) -> Self {
         let bits = (32 - n.saturating_sub(1).leading_zeros()).max(2);
-        let half = bits.div_ceil(2);
+        let low_bits = bits.div_ceil(2);
         Self {
             n,
-            half,
-            mask: (1u64 << half) - 1,
+            low_bits,
+            low: (1u64 << low_bits) - 1,
+            high: (1u64 << (bits - low_bits)) - 1,
             keys: [
                 rng.next_u64(),
                 rng.next_u64(),
@@ -291,11 +338,15 @@ impl Shuffle {
     fn apply(&self, x: u32) -> u32 {
         let mut y = u64::from(x);
         loop {
-            let (mut left, mut right) = (y >> self.half, y & self.mask);
-            for key in self.keys {
-                (left, right) = (right, left ^ (mix(right ^ key) & self.mask));
+            let (mut high, mut low) = (y >> self.low_bits, y & self.low);
+            for (i, key) in self.keys.iter().enumerate() {
+                if i % 2 == 0 {
+                    low ^= mix(high ^ key) & self.low;
+                } else {
+                    high ^= mix(low ^ key) & self.high;
+                }
             }
-            y = (left << self.half) | right;
+            y = (high << self.low_bits) | low;
             if y < u64::from(self.n) {
                 return y as u32;
             }
