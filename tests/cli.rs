@@ -511,3 +511,181 @@ fn merge_folds_reports_whatever_their_order() {
     assert_eq!(assay(&["merge", garbage.to_str().unwrap()]).code, 2);
     assert_eq!(assay(&["merge"]).code, 2);
 }
+
+#[test]
+fn risks_ranks_the_register_and_names_what_to_fix_next() {
+    let args = [
+        "risks",
+        "fixtures/risk/register",
+        "--as-of",
+        "2026-11-20",
+        "--trials",
+        "20000",
+    ];
+    let run = assay(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for expected in [
+        "controls counted from: alpha",
+        "Risks by inherent expected annual loss (ALE), USD",
+        "Customer data breach (fx.data-breach)",
+        "0.5 events a year; loss per event 10,000–1,000,000 USD (90%), mean 266,398; ALE 0.5 × 266,398 = 133,199",
+        "residual: frequency 0.5 × 0.5 = 0.25, mean loss 266,398 × 0.8 = 213,118; ALE 53,280",
+        "PASS   alpha:AL-2               detect   effect 0.30  not counted: same safeguard as a stronger control",
+        "manual, not counted until evidenced: alpha:AL-7 0.60",
+        "37,296  alpha:AL-4, alpha:AL-6 — Containers do not run as root [fail; checks: docker.non-root]",
+        "53,280  alpha:AL-1 — Vulnerability reports reach us (same evidence as alpha:AL-2)",
+        "compliance-only controls (mitigate no ranked risk): 1",
+        "MANUAL  alpha:AL-8 — The security policy is approved yearly",
+        "forecast: Brier score 0.277 over 3 period(s)",
+        "20000 Monte Carlo trials, seed `assay-risk-v1`",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing `{expected}` in:\n{}",
+            run.stdout
+        );
+    }
+    let exposed = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("exposed risks"))
+        .unwrap();
+    assert!(exposed.contains("fx.outage") && exposed.contains("fx.payment-fraud"));
+    assert!(!exposed.contains("fx.data-breach"), "{exposed}");
+
+    let top = assay(&[&args[..], &["--top", "2"]].concat());
+    assert_eq!(top.code, 0);
+    assert!(top.stdout.contains("top 2 of 25"), "{}", top.stdout);
+    let ranked = top
+        .stdout
+        .lines()
+        .filter(|l| {
+            l.starts_with("    1  ") || l.starts_with("    2  ") || l.starts_with("    3  ")
+        })
+        .count();
+    assert_eq!(ranked, 2, "{}", top.stdout);
+
+    let beta = assay(&[&args[..], &["--framework", "beta"]].concat());
+    assert!(
+        beta.stdout.contains("controls counted from: beta"),
+        "{}",
+        beta.stdout
+    );
+    assert!(beta.stdout.contains("beta:BE-1"));
+    assert!(!beta.stdout.contains("alpha:AL-1"));
+}
+
+#[test]
+fn risks_rejects_bad_arguments_with_exit_2() {
+    for bad in [
+        &["--top", "0"][..],
+        &["--trials", "10"],
+        &["--trials", "lots"],
+        &["--framework", "nonesuch"],
+    ] {
+        let run = assay(&[&["risks", "fixtures/risk/register"][..], bad].concat());
+        assert_eq!(run.code, 2, "{bad:?}: {}", run.stderr);
+        assert!(!run.stderr.is_empty(), "{bad:?}");
+    }
+}
+
+#[test]
+fn risks_json_is_the_report_and_carries_each_risks_inputs() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schemas/report.schema.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let run = assay(&[
+        "risks",
+        "fixtures/risk/register",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-20",
+        "--trials",
+        "5000",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let risks = &report["risks"];
+    assert_eq!(risks["method"]["trials"], 5000);
+    assert_eq!(risks["method"]["seed"], "assay-risk-v1");
+    assert_eq!(risks["currency"], "USD");
+    let breach = risks["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "fx.data-breach")
+        .unwrap();
+    // Enough to recompute: frequency, interval, each control's status, function and effect.
+    assert_eq!(breach["frequency"], 0.5);
+    assert_eq!(breach["loss"]["low"], 10000.0);
+    assert_eq!(breach["loss"]["high"], 1000000.0);
+    let al2 = breach["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "alpha:AL-2")
+        .unwrap();
+    assert_eq!(al2["status"], "pass");
+    assert_eq!(al2["function"], "detect");
+    assert_eq!(al2["effect"], 0.3);
+    assert_eq!(al2["counted"], false);
+    assert_eq!(al2["safeguard"], "repo.security-policy");
+}
+
+#[test]
+fn check_summarises_the_risks_and_merged_reports_carry_none() {
+    let run = assay(&[
+        "check",
+        "examples/acme",
+        "--as-of",
+        "2026-11-20",
+        "--trials",
+        "5000",
+    ]);
+    assert!(
+        run.stdout
+            .contains("Risks (USD; `assay risks` shows the detail)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("next best fixes"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.json");
+    let json = assay(&[
+        "check",
+        "examples/acme",
+        "--format",
+        "json",
+        "--trials",
+        "5000",
+    ]);
+    std::fs::write(&path, &json.stdout).unwrap();
+    let merged = assay(&["merge", path.to_str().unwrap(), "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&merged.stdout).unwrap();
+    assert!(
+        report.get("risks").is_none(),
+        "a merged report has no risk analysis"
+    );
+}
+
+#[test]
+fn risks_exits_1_when_evidence_could_not_be_read() {
+    // A malformed export: its checks are `error`, so residual losses rest on missing evidence.
+    let run = assay(&[
+        "risks",
+        "fixtures/projects/export-malformed",
+        "--trials",
+        "2000",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    // Failing checks alone are what `risks` reports on, not a reason to fail.
+    let run = assay(&["risks", "examples/acme", "--trials", "2000"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
