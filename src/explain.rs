@@ -170,6 +170,25 @@ fn explain_risk(catalog: &Catalog, risk: &Risk) -> String {
         "  loss:      {} to {} {} per event (90% interval)",
         risk.loss.low, risk.loss.high, risk.currency
     );
+    let fit = crate::risk::lognormal::Lognormal::fit(risk.loss);
+    let _ = writeln!(
+        out,
+        "  model:     lognormal mu {:.4}, sigma {:.4}: mean loss {:.0}, inherent ALE {:.0} {} a year",
+        fit.mu,
+        fit.sigma,
+        fit.mean(),
+        risk.frequency * fit.mean(),
+        risk.currency
+    );
+    for h in &risk.history {
+        let _ = writeln!(
+            out,
+            "  history:   {} ({} year(s)): {}",
+            h.period,
+            h.years,
+            if h.occurred { "occurred" } else { "did not occur" }
+        );
+    }
     let _ = writeln!(
         out,
         "  defined:   {}:{}",
@@ -218,6 +237,22 @@ fn explain_control(catalog: &Catalog, c: ControlRef<'_>) -> String {
             let title = catalog.checks.get(id).map_or("", |k| k.title.as_str());
             let _ = writeln!(out, "    {id}  {title}");
         }
+    }
+    let _ = writeln!(
+        out,
+        "  function:  {} (reduces {})",
+        c.control.function.name(),
+        if c.control.function.reduces_frequency() {
+            "how often the risk happens"
+        } else {
+            "the loss per event"
+        }
+    );
+    if let Some(group) = &c.control.overlap {
+        let _ = writeln!(
+            out,
+            "  overlap:   {group} (one safeguard with the group's other controls: the strongest counts)"
+        );
     }
     if c.control.mitigates.is_empty() {
         let _ = writeln!(out, "  mitigates: no ranked risk (compliance only)");

@@ -113,6 +113,16 @@ impl Function {
         }
     }
 
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Avoid => "avoid",
+            Self::Deter => "deter",
+            Self::Resist => "resist",
+            Self::Detect => "detect",
+            Self::Respond => "respond",
+        }
+    }
+
     /// Whether the control reduces how often the risk happens (else how much each event costs).
     pub fn reduces_frequency(self) -> bool {
         matches!(self, Self::Avoid | Self::Deter | Self::Resist)

@@ -42,11 +42,7 @@ pub fn render(report: &Report) -> String {
             String::new()
         }
     );
-    let _ = writeln!(
-        out,
-        "  {:>3}  {:<34} {:>6} {:>13} {:>13} {:>13} {:>13}",
-        "#", "risk", "freq/y", "inherent ALE", "residual ALE", "residual P90", "residual P99"
-    );
+    table_header(&mut out);
     for r in &a.risks {
         ranked_line(&mut out, r);
     }
@@ -70,6 +66,7 @@ pub fn summary(out: &mut String, a: &RiskAnalysis) {
         a.currency
     );
     totals(out, a);
+    table_header(out);
     for r in a.risks.iter().take(SUMMARY_RISKS) {
         ranked_line(out, r);
     }
@@ -99,6 +96,14 @@ fn totals(out: &mut String, a: &RiskAnalysis) {
         money(t.residual.p50),
         money(t.residual.p90),
         money(t.residual.p99)
+    );
+}
+
+fn table_header(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "  {:>3}  {:<34} {:>6} {:>13} {:>13} {:>13} {:>13}",
+        "#", "risk", "freq/y", "inherent ALE", "residual ALE", "residual P90", "residual P99"
     );
 }
 
@@ -150,7 +155,7 @@ fn detail(out: &mut String, r: &RiskEntry, currency: &str) {
             "   {:<6} {:<24} {:<8} effect {:.2}{}",
             label(c.status),
             c.control,
-            function_name(c.function),
+            c.function.name(),
             c.effect,
             if c.counted {
                 "  counted"
@@ -299,17 +304,6 @@ fn method(out: &mut String, a: &RiskAnalysis) {
         "\nmethod: loss per event {}; {} Monte Carlo trials, seed `{}`, {}",
         a.method.loss_model, a.method.trials, a.method.seed, a.method.generator
     );
-}
-
-fn function_name(f: crate::model::Function) -> &'static str {
-    use crate::model::Function::*;
-    match f {
-        Avoid => "avoid",
-        Deter => "deter",
-        Resist => "resist",
-        Detect => "detect",
-        Respond => "respond",
-    }
 }
 
 fn label(status: Status) -> &'static str {
