@@ -225,8 +225,9 @@ const BLOCK_BITS: u32 = 8;
 
 /// Hundredths of the currency; sums saturate rather than wrap.
 fn to_cents(amount: f64) -> u64 {
-    // `as` saturates at u64::MAX for amounts beyond any register.
-    (amount * 100.0).round() as u64
+    // Amounts are never negative: adding a half and truncating rounds, without
+    // a call into libm. `as` saturates at u64::MAX for amounts beyond any register.
+    (amount * 100.0 + 0.5) as u64
 }
 
 /// The random stream of one risk.
