@@ -186,7 +186,11 @@ fn explain_risk(catalog: &Catalog, risk: &Risk) -> String {
             "  history:   {} ({} year(s)): {}",
             h.period,
             h.years,
-            if h.occurred { "occurred" } else { "did not occur" }
+            if h.occurred {
+                "occurred"
+            } else {
+                "did not occur"
+            }
         );
     }
     let _ = writeln!(
