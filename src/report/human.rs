@@ -170,7 +170,8 @@ fn footer(out: &mut String, report: &Report) {
     }
 }
 
-fn label(status: Status) -> &'static str {
+/// The status as a fixed-width label.
+pub(crate) fn label(status: Status) -> &'static str {
     match status {
         Status::Pass => "PASS",
         Status::Fail => "FAIL",

@@ -2,6 +2,7 @@
 //! `assay check`.
 
 use super::Report;
+use super::human::label;
 use crate::outcome::Status;
 use crate::risk::{RiskAnalysis, RiskEntry};
 use std::fmt::Write;
@@ -304,16 +305,6 @@ fn method(out: &mut String, a: &RiskAnalysis) {
         "\nmethod: loss per event {}; {} Monte Carlo trials, seed `{}`, {}",
         a.method.loss_model, a.method.trials, a.method.seed, a.method.generator
     );
-}
-
-fn label(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "PASS",
-        Status::Fail => "FAIL",
-        Status::Error => "ERROR",
-        Status::NotApplicable => "N/A",
-        Status::Manual => "MANUAL",
-    }
 }
 
 /// Whole currency units with thousands separators: `1,234,567`.
