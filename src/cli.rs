@@ -4,6 +4,7 @@
 
 use crate::engine::{self, EngineOptions};
 use crate::explain::{self, Listing};
+use crate::inputs::Input;
 use crate::load::{self, Loaded};
 use crate::model::{ExportKind, ExportSpec, Selection, Severity};
 use crate::report::{self, Format, Report, RunInfo};
@@ -291,7 +292,7 @@ fn check(args: &CheckArgs) -> Exit {
         None,
         crate::risk::simulate::CHECK_TRIALS,
     );
-    emit(&report, args.format);
+    emit(&report, args.format, &[]);
     let exit = if report.gate.passed {
         Exit::Success
     } else {
@@ -317,7 +318,7 @@ fn risks(args: &RisksArgs) -> Exit {
     );
     match args.format {
         Format::Human => print(&report::risks::render(&report)),
-        Format::Json => emit(&report, Format::Json),
+        other => emit(&report, other, &[]),
     }
     let incomplete = report
         .checks
@@ -468,7 +469,7 @@ fn merge(reports: &[PathBuf], format: Format, fail_on: Severity, name: &str) -> 
             return Exit::Usage;
         }
     };
-    emit(&report, format);
+    emit(&report, format, &[]);
     if report.gate.passed {
         Exit::Success
     } else {
@@ -476,10 +477,18 @@ fn merge(reports: &[PathBuf], format: Format, fail_on: Severity, name: &str) -> 
     }
 }
 
-/// Writes a report in a format; JSON is streamed.
-fn emit(report: &Report, format: Format) {
+/// Writes a report in a format; JSON is streamed. `inputs` are the hashed
+/// inputs OSCAL cites as evidence (none for a merged report).
+fn emit(report: &Report, format: Format, inputs: &[Input]) {
     match format {
         Format::Human => print(&report::human::render(report)),
+        Format::Html => print(&report::html::render(report)),
+        Format::Oscal => {
+            let doc = report::oscal::assessment_results(report, inputs);
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            print(&text);
+        }
         Format::Json => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod dockerfile;
 pub mod engine;
 pub mod explain;
+pub mod inputs;
 pub mod load;
 pub mod model;
 pub mod outcome;

@@ -1,6 +1,8 @@
 //! What evaluation produces: statuses, findings and per-check results.
 
-use crate::model::{CheckId, ControlId, FrameworkId, Severity};
+use crate::model::{
+    Attestation, CheckId, ControlId, EvidenceFile, FrameworkId, Severity, Validity,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -103,4 +105,37 @@ pub struct ControlResult {
     pub title: String,
     pub status: Status,
     pub checks: Vec<CheckId>,
+    /// For a manual control: the attestation that decides its status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<AttestationReport>,
+}
+
+/// An attestation as reported: what was stated, by whom, for when, and
+/// whether it held on the as-of date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttestationReport {
+    pub statement: String,
+    pub attested_by: String,
+    /// `YYYY-MM-DD`, the first day it holds.
+    pub date: String,
+    /// `YYYY-MM-DD`, the first day it no longer holds.
+    pub expires: String,
+    pub validity: Validity,
+    pub evidence: Vec<EvidenceFile>,
+    /// `file:line` of its definition.
+    pub source: String,
+}
+
+impl AttestationReport {
+    pub fn new(a: &Attestation, on: jiff::civil::Date) -> Self {
+        Self {
+            statement: a.statement.clone(),
+            attested_by: a.attested_by.clone(),
+            date: a.date.to_string(),
+            expires: a.expires.to_string(),
+            validity: a.validity(on),
+            evidence: a.evidence.clone(),
+            source: format!("{}:{}", a.origin.file, a.origin.line),
+        }
+    }
 }

@@ -10,11 +10,13 @@ pub use exports::ExportTarget;
 
 use crate::check::{Outcome, presence};
 use crate::model::{
-    Assertion, Catalog, Check, CheckKind, FrameworkId, Project, RecordSource, Selection,
+    Assertion, Catalog, Check, CheckKind, ControlId, FrameworkId, Project, RecordSource, Selection,
+    Validity,
 };
-use crate::outcome::{CheckResult, ControlResult, EvalError, Finding, Status};
+use crate::outcome::{AttestationReport, CheckResult, ControlResult, EvalError, Finding, Status};
 use crate::walk::{self, RootError, Tree, WalkOptions};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use plan::{Plan, Planned};
 
 /// Files above this size are not read; checks selecting them report an error.
@@ -99,7 +101,8 @@ pub fn evaluate(
         .zip(paths.iter().zip(outcomes))
         .map(|(p, (files, outs))| merge(p, files, outs, &tree, project))
         .collect();
-    let frameworks = rollup(catalog, project, &results);
+    let today = jiff::tz::Offset::UTC.to_datetime(options.as_of).date();
+    let frameworks = rollup(catalog, project, &results, today);
     let evaluation = Evaluation {
         files_read,
         exports: export_targets,
@@ -243,7 +246,12 @@ fn status_of(check: &Check, examined: usize, findings: &[Finding], errors: &[Eva
 }
 
 /// Control statuses of the frameworks the project selects (all, by default).
-fn rollup(catalog: &Catalog, project: &Project, results: &[CheckResult]) -> Vec<FrameworkResult> {
+fn rollup(
+    catalog: &Catalog,
+    project: &Project,
+    results: &[CheckResult],
+    today: Date,
+) -> Vec<FrameworkResult> {
     let all: Vec<Selection> = catalog
         .frameworks
         .keys()
@@ -266,17 +274,51 @@ fn rollup(catalog: &Catalog, project: &Project, results: &[CheckResult]) -> Vec<
                         .checks
                         .iter()
                         .filter_map(|id| results.iter().find(|r| &r.id == id).map(|r| r.status));
+                    let attestation = attestation_for(project, &fw.id, &control.id, today);
+                    let attested = attestation
+                        .as_ref()
+                        .is_some_and(|a| a.validity == Validity::Valid);
+                    let status = match control_status(control.is_manual(), statuses) {
+                        Status::Manual if attested => Status::Pass,
+                        status => status,
+                    };
                     ControlResult {
                         framework: fw.id.clone(),
                         id: control.id.clone(),
                         title: control.title.clone(),
-                        status: control_status(control.is_manual(), statuses),
+                        status,
                         checks: control.checks.clone(),
+                        attestation,
                     }
                 })
                 .collect(),
         })
         .collect()
+}
+
+/// The attestation that decides a manual control: the valid one made last;
+/// failing that, the latest made, so the report says why it does not count.
+fn attestation_for(
+    project: &Project,
+    framework: &FrameworkId,
+    control: &ControlId,
+    today: Date,
+) -> Option<AttestationReport> {
+    project
+        .attestations
+        .iter()
+        .filter(|a| &a.framework == framework && &a.control == control)
+        .max_by_key(|a| {
+            let valid = a.validity(today) == Validity::Valid;
+            (
+                valid,
+                a.date,
+                a.expires,
+                a.origin.file.clone(),
+                a.origin.line,
+            )
+        })
+        .map(|a| AttestationReport::new(a, today))
 }
 
 /// A control fails if any of its checks fails, errors if any errors, and

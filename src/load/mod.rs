@@ -4,6 +4,7 @@
 //! `frameworks/`, and the risk files `assay.toml` names). Every problem in
 //! every file is collected and returned together, as located diagnostics.
 
+mod attestation;
 mod check;
 mod error;
 mod example;
@@ -14,6 +15,7 @@ mod registry;
 mod risk;
 mod source;
 
+pub use attestation::hex;
 pub use check::{ASSERTIONS, DOCKERFILE_GLOBS, REGEX_SIZE_LIMIT, build_regex};
 pub use error::{FirstDefinition, LoadError, LoadErrors};
 pub use example::DEFAULT_AS_OF;
@@ -74,12 +76,57 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
     let catalog = compile_catalog(&files, project_raw.as_mut(), &mut errors);
     if let Some((raw, file)) = &project_raw {
         project::settle(&mut project, raw, file, dir, &catalog, &mut errors);
+        project.attestations = attestations(raw, file, dir, &catalog, &mut errors);
     }
     if errors.is_empty() {
         Ok(Loaded { catalog, project })
     } else {
         Err(LoadErrors::new(errors))
     }
+}
+
+/// Attestations inline in `assay.toml`, then those of the files it names.
+fn attestations(
+    raw: &ProjectFile,
+    config: &SourceFile,
+    dir: &Path,
+    catalog: &Catalog,
+    errors: &mut Vec<LoadError>,
+) -> Vec<crate::model::Attestation> {
+    let mut out: Vec<crate::model::Attestation> = raw
+        .attestation
+        .iter()
+        .filter_map(|a| attestation::compile(a, config, dir, catalog, errors))
+        .collect();
+    for named in &raw.project.attestations {
+        let Some(path) = project::confined(dir, named, config, errors) else {
+            continue;
+        };
+        let file = match read(&path, Layer::Project) {
+            Ok(file) => file,
+            Err(LoadError::Io { source, .. }) => {
+                errors.push(LoadError::InvalidValue {
+                    message: format!("cannot read attestations `{}`: {source}", named.get_ref()),
+                    src: config.src(),
+                    span: span(named.span()),
+                });
+                continue;
+            }
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if let Some(parsed) = keep(file.parse::<raw::AttestationFile>(), errors) {
+            out.extend(
+                parsed
+                    .attestation
+                    .iter()
+                    .filter_map(|a| attestation::compile(a, &file, dir, catalog, errors)),
+            );
+        }
+    }
+    out
 }
 
 fn builtin_files() -> Vec<(FileKind, SourceFile)> {

@@ -182,6 +182,31 @@ pub struct ProjectFile {
     pub risk: Vec<RawRisk>,
     #[serde(default)]
     pub export: Vec<RawExport>,
+    #[serde(default)]
+    pub attestation: Vec<RawAttestation>,
+}
+
+/// `[[attestation]]`, in `assay.toml` or a file its `attestations` names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttestation {
+    /// `framework:control`.
+    pub control: Spanned<String>,
+    pub statement: String,
+    pub attested_by: String,
+    /// A TOML date (`2026-10-01`) or the same as a string.
+    pub date: Spanned<toml::Value>,
+    pub expires: Spanned<toml::Value>,
+    #[serde(default)]
+    pub evidence: Vec<Spanned<String>>,
+}
+
+/// A file of attestations: `[[attestation]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationFile {
+    #[serde(default)]
+    pub attestation: Vec<RawAttestation>,
 }
 
 /// `[[export]]` in `assay.toml`.
@@ -201,4 +226,7 @@ pub struct RawProject {
     pub repository: Option<Spanned<String>>,
     #[serde(default)]
     pub risks: Vec<Spanned<String>>,
+    /// Files of `[[attestation]]` tables, relative to `assay.toml`.
+    #[serde(default)]
+    pub attestations: Vec<Spanned<String>>,
 }

@@ -4,6 +4,7 @@
 //! resolve, regexes and globs compile, numbers are in range. The engine never
 //! sees raw TOML.
 
+mod attestation;
 mod check;
 mod framework;
 pub(crate) mod id;
@@ -12,6 +13,7 @@ mod project;
 mod risk;
 mod source;
 
+pub use attestation::{Attestation, EvidenceFile, Validity};
 pub use check::{
     Assertion, Check, CheckDoc, CheckKind, DockerAssertion, Example, ExampleInput, FileSelector,
     RecordCheck, Severity,

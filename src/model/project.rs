@@ -1,6 +1,6 @@
 //! The project: what `assay.toml` says about the organisation being evaluated.
 
-use super::{ExportSpec, Selection};
+use super::{Attestation, ExportSpec, Selection};
 use std::path::PathBuf;
 
 /// Settings from `assay.toml`, or the defaults when there is none.
@@ -15,4 +15,6 @@ pub struct Project {
     pub repository: PathBuf,
     /// Exports declared in `assay.toml`, then those given with `--export`.
     pub exports: Vec<ExportSpec>,
+    /// Statements that manual controls operate, with their evidence hashed.
+    pub attestations: Vec<Attestation>,
 }

@@ -2,6 +2,7 @@
 //! controls first, then each failing check with its findings and the fix.
 
 use super::{Counts, Report};
+use crate::model::Validity;
 use crate::outcome::{CheckResult, Finding, Status};
 use std::fmt::Write;
 
@@ -16,23 +17,37 @@ pub fn render(report: &Report) -> String {
         let c = &fw.coverage;
         let _ = writeln!(
             out,
-            "\n{} ({id}): {} controls, {} automated ({} evaluated, {} pass), {} manual",
-            fw.name, c.controls, c.automated, c.evaluated, c.passing, c.manual
+            "\n{} ({id}): {} controls, {} automated ({} evaluated, {} pass), {} manual ({} attested)",
+            fw.name, c.controls, c.automated, c.evaluated, c.passing, c.manual, c.attested
         );
         for control in fw.controls.iter().filter(|c| c.status != Status::Manual) {
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "  {:<6} {:<8} {}",
                 label(control.status),
                 control.id,
                 control.title
             );
+            if let Some(a) = &control.attestation {
+                let _ = write!(
+                    out,
+                    " (attested by {}, expires {})",
+                    a.attested_by, a.expires
+                );
+            }
+            out.push('\n');
         }
-        let manual: Vec<&str> = fw
+        let manual: Vec<String> = fw
             .controls
             .iter()
             .filter(|c| c.status == Status::Manual)
-            .map(|c| c.id.as_str())
+            .map(|c| match &c.attestation {
+                Some(a) if a.validity == Validity::Expired => {
+                    format!("{} (attestation expired {})", c.id, a.expires)
+                }
+                Some(a) => format!("{} (attestation valid from {})", c.id, a.date),
+                None => c.id.clone(),
+            })
             .collect();
         if !manual.is_empty() {
             let _ = writeln!(

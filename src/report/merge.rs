@@ -161,7 +161,7 @@ pub fn merge(
         .into_values()
         .map(|mut fw| {
             fw.summary = Counts::of(fw.controls.iter().map(|c| c.status));
-            fw.coverage = Coverage::of(&fw.summary);
+            fw.coverage = Coverage::of(&fw.controls);
             fw
         })
         .collect();
@@ -239,7 +239,12 @@ fn fold_framework(merged: &mut FrameworkReport, other: FrameworkReport) {
 }
 
 fn fold_control(merged: &mut ControlReport, other: ControlReport) {
-    merged.status = worse(merged.status, other.status);
+    let status = worse(merged.status, other.status);
+    // The attestation travels with the status it explains.
+    if status != merged.status {
+        merged.attestation = other.attestation;
+    }
+    merged.status = status;
     for check in other.checks {
         if !merged.checks.contains(&check) {
             merged.checks.push(check);

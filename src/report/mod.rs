@@ -4,13 +4,15 @@
 //! `schemas/report.schema.json`); the human format renders the same data.
 
 pub mod examples;
+pub mod html;
 pub mod human;
 pub mod merge;
+pub mod oscal;
 pub mod risks;
 
 use crate::engine::{Evaluation, ExportTarget};
 use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Severity};
-use crate::outcome::{CheckResult, Status};
+use crate::outcome::{AttestationReport, CheckResult, Status};
 use crate::risk::{self, RiskAnalysis, RiskOptions};
 use crate::walk::{Tree, WalkError};
 use serde::{Deserialize, Serialize};
@@ -23,6 +25,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub enum Format {
     Human,
     Json,
+    /// One self-contained HTML page.
+    Html,
+    /// OSCAL 1.1.3 assessment results (JSON).
+    Oscal,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -145,22 +151,30 @@ pub struct Coverage {
     pub automated: usize,
     /// Controls with no check: they need an attestation.
     pub manual: usize,
+    /// Manual controls passing on an attestation valid on the as-of date.
+    pub attested: usize,
     /// Automated controls whose checks produced a verdict (pass or fail):
     /// errors and missing inputs count against coverage.
     pub evaluated: usize,
+    /// Automated controls that pass.
     pub passing: usize,
 }
 
 impl Coverage {
-    pub(crate) fn of(summary: &Counts) -> Self {
-        let controls =
-            summary.pass + summary.fail + summary.error + summary.not_applicable + summary.manual;
+    pub(crate) fn of(controls: &[ControlReport]) -> Self {
+        let summary = Counts::of(controls.iter().map(|c| c.status));
+        let attested = controls
+            .iter()
+            .filter(|c| c.status == Status::Pass && c.checks.is_empty())
+            .count();
+        let manual = summary.manual + attested;
         Self {
-            controls,
-            automated: controls - summary.manual,
-            manual: summary.manual,
-            evaluated: summary.pass + summary.fail,
-            passing: summary.pass,
+            controls: controls.len(),
+            automated: controls.len() - manual,
+            manual,
+            attested,
+            evaluated: summary.pass + summary.fail - attested,
+            passing: summary.pass - attested,
         }
     }
 }
@@ -172,6 +186,8 @@ pub struct ControlReport {
     pub status: Status,
     pub checks: Vec<CheckId>,
     pub mitigates: Vec<MitigationReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<AttestationReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -311,6 +327,7 @@ fn framework_report(catalog: &Catalog, fw: &crate::engine::FrameworkResult) -> F
             title: c.title.clone(),
             status: c.status,
             checks: c.checks.clone(),
+            attestation: c.attestation.clone(),
             mitigates: model
                 .and_then(|m| m.controls.iter().find(|mc| mc.id == c.id))
                 .map(|mc| {
@@ -331,7 +348,7 @@ fn framework_report(catalog: &Catalog, fw: &crate::engine::FrameworkResult) -> F
         baseline: fw.baseline.clone(),
         name: fw.name.clone(),
         version: model.map(|m| m.version.clone()).unwrap_or_default(),
-        coverage: Coverage::of(&summary),
+        coverage: Coverage::of(&controls),
         summary,
         controls,
     }

@@ -1,0 +1,30 @@
+//! The inputs a run examined, as hashed when they were read: what an auditor
+//! needs to know that the evidence describes these bytes and no others.
+
+use serde::{Deserialize, Serialize};
+
+/// One input file, its size and SHA-256 at the moment it was examined.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Input {
+    pub kind: InputKind,
+    /// Repository files relative to the repository root; exports, attestation
+    /// evidence and the configuration relative to the project directory.
+    pub path: String,
+    pub size: u64,
+    /// Lower-case hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// Where an input comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// `assay.toml` and the definition files it names.
+    Config,
+    /// A file of the evaluated repository.
+    Repository,
+    /// A configuration export (`[[export]]` or `--export`).
+    Export,
+    /// A file an attestation cites.
+    Attestation,
+}

@@ -1,0 +1,198 @@
+//! Validating attestations: the control must exist and be manual, the dates
+//! must parse and be in order, and every evidence file must be inside the
+//! project, readable, and is hashed now, so that what was attested is fixed.
+
+use super::error::LoadError;
+use super::project::confined;
+use super::raw::RawAttestation;
+use super::registry::suggest;
+use super::source::{SourceFile, span};
+use crate::model::{Attestation, Catalog, ControlId, EvidenceFile, FrameworkId, Origin};
+use jiff::civil::Date;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use toml::Spanned;
+
+pub fn compile(
+    raw: &RawAttestation,
+    file: &SourceFile,
+    dir: &Path,
+    catalog: &Catalog,
+    errors: &mut Vec<LoadError>,
+) -> Option<Attestation> {
+    let before = errors.len();
+    let control = resolve_control(&raw.control, file, catalog, errors);
+    let date = date_field(&raw.date, file, errors);
+    let expires = date_field(&raw.expires, file, errors);
+    if let (Some(d), Some(e)) = (date, expires)
+        && e <= d
+    {
+        errors.push(LoadError::InvalidValue {
+            message: format!("the attestation expires on {e}, not after its date {d}"),
+            src: file.src(),
+            span: span(raw.expires.span()),
+        });
+    }
+    let evidence: Vec<EvidenceFile> = raw
+        .evidence
+        .iter()
+        .filter_map(|path| evidence_file(dir, path, file, errors))
+        .collect();
+    if errors.len() > before {
+        return None;
+    }
+    let (framework, control) = control?;
+    Some(Attestation {
+        framework,
+        control,
+        statement: raw.statement.clone(),
+        attested_by: raw.attested_by.clone(),
+        date: date?,
+        expires: expires?,
+        evidence,
+        origin: Origin {
+            file: file.name.clone(),
+            line: file.line_of(raw.control.span().start),
+        },
+    })
+}
+
+/// `framework:control`, which must name a manual control.
+fn resolve_control(
+    name: &Spanned<String>,
+    file: &SourceFile,
+    catalog: &Catalog,
+    errors: &mut Vec<LoadError>,
+) -> Option<(FrameworkId, ControlId)> {
+    let text = name.get_ref();
+    let unknown = |help: Option<String>| LoadError::UnknownReference {
+        kind: "control",
+        id: text.clone(),
+        help,
+        src: file.src(),
+        span: span(name.span()),
+    };
+    let Some((fw, id)) = text.split_once(':') else {
+        let frameworks: Vec<String> = catalog
+            .all_controls()
+            .filter(|c| c.control.id.as_str() == text)
+            .map(|c| c.qualified_id())
+            .collect();
+        let help = if frameworks.is_empty() {
+            "write it as `framework:control`, e.g. `soc2:CC1.4`".to_owned()
+        } else {
+            format!("write it with its framework: {}", frameworks.join(" or "))
+        };
+        errors.push(unknown(Some(help)));
+        return None;
+    };
+    let control = catalog
+        .frameworks
+        .get(&FrameworkId::new(fw))
+        .and_then(|f| f.controls.iter().find(|c| c.id.as_str() == id));
+    let Some(control) = control else {
+        let known: Vec<String> = catalog.all_controls().map(|c| c.qualified_id()).collect();
+        errors.push(unknown(suggest(text, known.iter().map(String::as_str))));
+        return None;
+    };
+    if !control.is_manual() {
+        errors.push(LoadError::InvalidValue {
+            message: format!(
+                "`{text}` is evidenced by checks ({}): its status comes from them, and only a manual control can be attested",
+                control
+                    .checks
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            src: file.src(),
+            span: span(name.span()),
+        });
+        return None;
+    }
+    Some((FrameworkId::new(fw), control.id.clone()))
+}
+
+/// A TOML local date (`2026-10-01`) or the same written as a string.
+fn date_field(
+    value: &Spanned<toml::Value>,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<Date> {
+    let text = match value.get_ref() {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+        other => other.to_string(),
+    };
+    match text.parse::<Date>() {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.push(LoadError::InvalidValue {
+                message: format!("`{text}` is not a date: write it as `2026-10-01`"),
+                src: file.src(),
+                span: span(value.span()),
+            });
+            None
+        }
+    }
+}
+
+/// Reads and hashes one evidence file, which must stay inside the project
+/// directory after symbolic links are resolved.
+fn evidence_file(
+    dir: &Path,
+    path: &Spanned<String>,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<EvidenceFile> {
+    let joined = confined(dir, path, file, errors)?;
+    let problem = |message: String| LoadError::InvalidValue {
+        message,
+        src: file.src(),
+        span: span(path.span()),
+    };
+    let inside = match (joined.canonicalize(), dir.canonicalize()) {
+        (Ok(real), Ok(root)) => real.starts_with(&root),
+        (Err(e), _) | (_, Err(e)) => {
+            errors.push(problem(format!(
+                "cannot read evidence file `{}`: {e}",
+                path.get_ref()
+            )));
+            return None;
+        }
+    };
+    if !inside {
+        errors.push(LoadError::PathEscapes {
+            path: path.get_ref().clone(),
+            src: file.src(),
+            span: span(path.span()),
+        });
+        return None;
+    }
+    match std::fs::read(&joined) {
+        Ok(bytes) => Some(EvidenceFile {
+            path: path.get_ref().clone(),
+            size: bytes.len() as u64,
+            sha256: hex(&Sha256::digest(&bytes)),
+        }),
+        Err(e) => {
+            errors.push(problem(format!(
+                "cannot read evidence file `{}`: {e}",
+                path.get_ref()
+            )));
+            None
+        }
+    }
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
