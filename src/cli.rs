@@ -30,6 +30,16 @@ pub enum Command {
     Check(CheckArgs),
     /// Rank the risk register, show what the passing controls save and what to fix next.
     Risks(RisksArgs),
+    /// Evaluate and write an evidence bundle an auditor can verify.
+    Evidence(EvidenceArgs),
+    /// Check an evidence bundle: every digest, the manifest, the signature.
+    Verify {
+        /// A bundle written by `assay evidence`: a `.tar.gz` or a directory.
+        bundle: PathBuf,
+        /// Ed25519 public key (PEM) the bundle must be signed with.
+        #[arg(long, value_name = "PUB")]
+        key: Option<PathBuf>,
+    },
     /// Load all definitions and report every problem in them.
     Validate {
         /// Project directory: holds `assay.toml`, `policies/`, `frameworks/`.
@@ -107,6 +117,28 @@ pub struct RisksArgs {
     pub top: Option<u32>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct EvidenceArgs {
+    #[command(flatten)]
+    pub eval: EvalArgs,
+    /// Where to write the bundle: a `.tar.gz` file, or a directory when the
+    /// path ends in `/`. Written under a temporary name, then renamed.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Copy examined files up to this many bytes into the bundle (redacted);
+    /// larger ones are listed with their digest only.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::evidence::DEFAULT_COPY_LIMIT)]
+    pub copy_limit: u64,
+    /// Sign the bundle with this Ed25519 private key (PEM, PKCS#8): an in-toto
+    /// statement in a DSSE envelope, `attestation.dsse.json`.
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
+    /// Exit 1 when a check at or above this severity fails (the bundle is
+    /// written either way). Checks that could not be evaluated always fail.
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: Severity,
+}
+
 /// What to evaluate and how: shared by `check` and `risks`.
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
@@ -164,6 +196,8 @@ pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Risks(args) => risks(&args),
+        Command::Evidence(args) => evidence(&args),
+        Command::Verify { bundle, key } => verify(&bundle, key.as_deref()),
         Command::Validate { path } => validate(&path),
         Command::Explain { id, project } => {
             with_catalog(&project, |loaded| {
@@ -201,6 +235,8 @@ pub fn run(cli: Cli) -> Exit {
 
 /// A project loaded and evaluated, ready to report.
 struct Evaluated {
+    /// Whether the engine kept (hashed) its inputs.
+    kept: bool,
     loaded: Loaded,
     tree: walk::Tree,
     evaluation: engine::Evaluation,
@@ -208,7 +244,7 @@ struct Evaluated {
 }
 
 /// Loads, applies the selections and evaluates; a usage error is already reported.
-fn evaluate(args: &EvalArgs) -> Result<Evaluated, Exit> {
+fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>) -> Result<Evaluated, Exit> {
     let t0 = std::time::Instant::now();
     let Some(mut loaded) = load_or_report(&args.path) else {
         return Err(Exit::Usage);
@@ -235,6 +271,7 @@ fn evaluate(args: &EvalArgs) -> Result<Evaluated, Exit> {
         walk: WalkOptions {
             no_ignore: args.no_ignore,
         },
+        keep_inputs,
     };
     let t1 = std::time::Instant::now();
     let (tree, evaluation) =
@@ -243,6 +280,7 @@ fn evaluate(args: &EvalArgs) -> Result<Evaluated, Exit> {
         eprintln!("load {:?} evaluate {:?}", t1 - t0, t1.elapsed());
     }
     Ok(Evaluated {
+        kept: keep_inputs.is_some(),
         loaded,
         tree,
         evaluation,
@@ -281,8 +319,19 @@ fn report_of(
 }
 
 fn check(args: &CheckArgs) -> Exit {
-    let done = match evaluate(&args.eval) {
+    // OSCAL cites each input by digest: hash them as they are read.
+    let keep = (args.format == Format::Oscal).then_some(0);
+    let mut done = match evaluate(&args.eval, keep) {
         Ok(done) => done,
+        Err(exit) => return exit,
+    };
+    let inputs = match inputs_of(&mut done, &args.eval, 0) {
+        Ok(kept) => {
+            let mut inputs: Vec<Input> = kept.into_iter().map(|k| k.input).collect();
+            inputs.sort();
+            inputs.dedup();
+            inputs
+        }
         Err(exit) => return exit,
     };
     let report = report_of(
@@ -292,7 +341,7 @@ fn check(args: &CheckArgs) -> Exit {
         None,
         crate::risk::simulate::CHECK_TRIALS,
     );
-    emit(&report, args.format, &[]);
+    emit(&report, args.format, &inputs);
     let exit = if report.gate.passed {
         Exit::Success
     } else {
@@ -302,10 +351,180 @@ fn check(args: &CheckArgs) -> Exit {
     exit
 }
 
+/// The run's inputs with their digests; empty unless the engine kept them.
+fn inputs_of(
+    done: &mut Evaluated,
+    args: &EvalArgs,
+    copy_limit: u64,
+) -> Result<Vec<crate::evidence::KeptInput>, Exit> {
+    if !done.kept {
+        return Ok(Vec::new());
+    }
+    let examined = std::mem::take(&mut done.evaluation.examined);
+    crate::evidence::collect(
+        &args.path,
+        &done.loaded,
+        examined,
+        &done.evaluation.exports,
+        &done.evaluation.checks,
+        copy_limit,
+    )
+    .map_err(|e| {
+        diagnostic(&InputError(e.to_string()));
+        Exit::Usage
+    })
+}
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("cannot hash an input: {0}")]
+#[diagnostic(code(assay::evidence::input))]
+struct InputError(String);
+
+/// `assay evidence`: evaluate, then write the bundle; the exit code is the gate's.
+fn evidence(args: &EvidenceArgs) -> Exit {
+    let key = match &args.sign {
+        Some(path) => match read_key(path, crate::evidence::Signer::from_pem) {
+            Ok(k) => Some(k),
+            Err(exit) => return exit,
+        },
+        None => None,
+    };
+    let mut done = match evaluate(&args.eval, Some(args.copy_limit)) {
+        Ok(done) => done,
+        Err(exit) => return exit,
+    };
+    let kept = match inputs_of(&mut done, &args.eval, args.copy_limit) {
+        Ok(kept) => kept,
+        Err(exit) => return exit,
+    };
+    let config = run_config(&done, args);
+    let mtime = done.as_of.parse::<jiff::Timestamp>();
+    let catalog = done.loaded.catalog.clone();
+    let report = report_of(
+        done,
+        &args.eval,
+        args.fail_on,
+        None,
+        crate::risk::simulate::CHECK_TRIALS,
+    );
+    let mut inputs: Vec<Input> = kept.iter().map(|k| k.input.clone()).collect();
+    inputs.sort();
+    inputs.dedup();
+    let mut bundle = crate::evidence::build(crate::evidence::BundleRun {
+        report: &report,
+        catalog: &catalog,
+        inputs: kept,
+        command: command_line(),
+        config,
+        html: report::html::render(&report),
+        oscal: report::oscal::assessment_results(&report, &inputs),
+    });
+    if let Some(key) = &key {
+        let envelope = key.sign(&bundle, &report);
+        bundle.files.push(envelope);
+        bundle.files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    let mtime = mtime.map(|t| t.as_second().max(0) as u64).unwrap_or(0);
+    if let Err(e) = crate::evidence::write_bundle(&bundle, &args.out, mtime) {
+        diagnostic(&e);
+        return Exit::Usage;
+    }
+    let signed = key
+        .map(|k| format!(", signed by key {}", k.keyid()))
+        .unwrap_or_default();
+    eprintln!(
+        "evidence bundle written to {}: {} files, {} inputs hashed{signed}",
+        args.out.display(),
+        bundle.files.len(),
+        inputs.len()
+    );
+    if report.gate.passed {
+        Exit::Success
+    } else {
+        Exit::Failed
+    }
+}
+
+/// The settings the manifest records.
+fn run_config(done: &Evaluated, args: &EvidenceArgs) -> serde_json::Value {
+    let project = &done.loaded.project;
+    serde_json::json!({
+        "project": project.name,
+        "directory": args.eval.path.display().to_string(),
+        "config": project.config.as_ref().map(|p| p.display().to_string()),
+        "repository": project.repository.display().to_string(),
+        "frameworks": project.frameworks.as_ref().map(|s| s.iter().map(|f| f.to_string()).collect::<Vec<_>>()),
+        "checks": args.eval.checks,
+        "exports": project.exports.iter().map(|e| serde_json::json!({
+            "name": e.name, "kind": e.kind.name(), "path": e.path,
+        })).collect::<Vec<_>>(),
+        "no_ignore": args.eval.no_ignore,
+        "max_file_size": args.eval.max_file_size,
+        "copy_limit": args.copy_limit,
+        "fail_on": args.fail_on,
+        "trials": args.eval.trials.unwrap_or(crate::risk::simulate::CHECK_TRIALS),
+    })
+}
+
+/// The command line as given, with the program called by its name: where
+/// the binary was installed says nothing about the run.
+fn command_line() -> Vec<String> {
+    std::iter::once("assay".to_owned())
+        .chain(std::env::args().skip(1))
+        .collect()
+}
+
+fn read_key<K>(
+    path: &std::path::Path,
+    parse: impl Fn(&str, &str) -> Result<K, crate::evidence::SignError>,
+) -> Result<K, Exit> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        diagnostic(&crate::evidence::SignError::Key {
+            path: name.clone(),
+            message: e.to_string(),
+        });
+        Exit::Usage
+    })?;
+    parse(&name, &text).map_err(|e| {
+        diagnostic(&e);
+        Exit::Usage
+    })
+}
+
+/// `assay verify`: exit 0 when intact, 1 naming each problem, 2 when the
+/// bundle or key cannot be read.
+fn verify(bundle: &std::path::Path, key: Option<&std::path::Path>) -> Exit {
+    let key = match key {
+        Some(path) => match read_key(path, crate::evidence::public_key_from_pem) {
+            Ok(k) => Some(k),
+            Err(exit) => return exit,
+        },
+        None => None,
+    };
+    let (files, odd) = match crate::evidence::read_bundle(bundle) {
+        Ok(read) => read,
+        Err(e) => {
+            diagnostic(&e);
+            return Exit::Usage;
+        }
+    };
+    let verdict = crate::evidence::verify(&files, odd, key.as_ref());
+    print(&report::verdict::render(
+        &bundle.display().to_string(),
+        &verdict,
+    ));
+    if verdict.intact() {
+        Exit::Success
+    } else {
+        Exit::Failed
+    }
+}
+
 /// `assay risks`: exit 1 only when a check could not be evaluated, since
 /// then the residual losses rest on missing evidence.
 fn risks(args: &RisksArgs) -> Exit {
-    let done = match evaluate(&args.eval) {
+    let done = match evaluate(&args.eval, None) {
         Ok(done) => done,
         Err(exit) => return exit,
     };

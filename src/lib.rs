@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod dockerfile;
 pub mod engine;
+pub mod evidence;
 pub mod explain;
 pub mod inputs;
 pub mod load;

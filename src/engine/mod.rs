@@ -10,8 +10,8 @@ pub use exports::ExportTarget;
 
 use crate::check::{Outcome, presence};
 use crate::model::{
-    Assertion, Catalog, Check, CheckKind, ControlId, FrameworkId, Project, RecordSource, Selection,
-    Validity,
+    Assertion, Catalog, Check, CheckId, CheckKind, ControlId, FrameworkId, Project, RecordSource,
+    Selection, Validity,
 };
 use crate::outcome::{AttestationReport, CheckResult, ControlResult, EvalError, Finding, Status};
 use crate::walk::{self, RootError, Tree, WalkOptions};
@@ -29,6 +29,9 @@ pub struct EngineOptions {
     /// The date freshness keywords measure against.
     pub as_of: Timestamp,
     pub walk: WalkOptions,
+    /// Hash every file a check examines, as it is read, and keep a copy of
+    /// those up to this many bytes: the evidence bundle needs both.
+    pub keep_inputs: Option<u64>,
 }
 
 impl Default for EngineOptions {
@@ -37,8 +40,23 @@ impl Default for EngineOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             as_of: Timestamp::UNIX_EPOCH,
             walk: WalkOptions::default(),
+            keep_inputs: None,
         }
     }
+}
+
+/// A repository file a check examined, hashed from the bytes that were judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExaminedFile {
+    /// Relative to the repository root.
+    pub path: String,
+    pub size: u64,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+    /// The content, when it is within the copy limit.
+    pub copy: Option<Vec<u8>>,
+    /// The checks that examined it, sorted.
+    pub checks: Vec<CheckId>,
 }
 
 /// The controls of one framework, with their statuses.
@@ -59,6 +77,8 @@ pub struct Evaluation {
     pub exports: Vec<ExportTarget>,
     pub checks: Vec<CheckResult>,
     pub frameworks: Vec<FrameworkResult>,
+    /// With [`EngineOptions::keep_inputs`]: every file examined, in walk order.
+    pub examined: Vec<ExaminedFile>,
 }
 
 /// Evaluates every check of `catalog` over the project's repository and
@@ -68,7 +88,8 @@ pub fn evaluate(
     project: &Project,
     options: EngineOptions,
 ) -> Result<(Tree, Evaluation), RootError> {
-    let plan = Plan::new(catalog, options.as_of, options.max_file_size);
+    let plan = Plan::new(catalog, options.as_of, options.max_file_size)
+        .keeping_inputs(options.keep_inputs);
     let (tree, mut work) =
         walk::walk_with(&project.repository, options.walk, |file| plan.visit(file))?;
     terraform::judge(&plan, &tree.files, &mut work);
@@ -79,7 +100,24 @@ pub fn evaluate(
     // Regroup by check, keeping input order: each merge sees one check's inputs only.
     let mut paths: Vec<Vec<&str>> = vec![Vec::new(); planned.len()];
     let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); planned.len()];
-    for (file, w) in tree.files.iter().zip(work) {
+    let mut examined = Vec::new();
+    for (file, mut w) in tree.files.iter().zip(work) {
+        if let Some(kept) = w.kept.take() {
+            let mut checks: Vec<CheckId> = kept
+                .checks
+                .iter()
+                .filter_map(|&ci| planned.get(ci).map(|p| p.check.id.clone()))
+                .collect();
+            checks.sort();
+            checks.dedup();
+            examined.push(ExaminedFile {
+                path: file.relative.clone(),
+                size: kept.size,
+                sha256: kept.sha256,
+                copy: kept.copy,
+                checks,
+            });
+        }
         for ci in w.selected {
             if let Some(p) = paths.get_mut(ci) {
                 p.push(file.relative.as_str());
@@ -108,6 +146,7 @@ pub fn evaluate(
         exports: export_targets,
         checks: results,
         frameworks,
+        examined,
     };
     Ok((tree, evaluation))
 }

@@ -8,6 +8,7 @@ use crate::source::{self, HclFile, Parsed, Record};
 use crate::walk::TreeFile;
 use globset::{GlobSet, GlobSetBuilder};
 use regex::bytes::{RegexSet, RegexSetBuilder};
+use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::io::Read;
 
@@ -58,6 +59,17 @@ pub(crate) struct FileWork {
     pub outcomes: Vec<(usize, Outcome)>,
     /// A Terraform file waits for its module's variables.
     pub terraform: Option<HclFile>,
+    /// The file's digest (and copy), when inputs are kept.
+    pub kept: Option<Kept>,
+}
+
+/// What keeping inputs records of a file.
+pub(crate) struct Kept {
+    pub size: u64,
+    pub sha256: String,
+    pub copy: Option<Vec<u8>>,
+    /// Indices of the checks that examined it.
+    pub checks: Vec<usize>,
 }
 
 pub(crate) struct Plan<'a> {
@@ -66,6 +78,8 @@ pub(crate) struct Plan<'a> {
     owners: Vec<Owner>,
     content: Option<ContentSet>,
     max_file_size: u64,
+    /// Hash examined files, copying those up to this size.
+    keep_inputs: Option<u64>,
 }
 
 impl<'a> Plan<'a> {
@@ -109,7 +123,13 @@ impl<'a> Plan<'a> {
             owners,
             content,
             max_file_size,
+            keep_inputs: None,
         }
+    }
+
+    pub fn keeping_inputs(mut self, copy_limit: Option<u64>) -> Self {
+        self.keep_inputs = copy_limit;
+        self
     }
 
     /// Selects, reads (if anything needs the contents) and judges one file.
@@ -120,8 +140,14 @@ impl<'a> Plan<'a> {
             read: false,
             outcomes: Vec::new(),
             terraform: None,
+            kept: None,
         };
-        if readers.is_empty() {
+        // Kept inputs include files only a path check looked at: the
+        // evidence names the bytes, not just the name.
+        let keep = self
+            .keep_inputs
+            .filter(|_| !work.selected.is_empty() || !readers.is_empty());
+        if readers.is_empty() && keep.is_none() {
             return work;
         }
         work.read = true;
@@ -130,8 +156,12 @@ impl<'a> Plan<'a> {
             static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
         let judged = BUFFER.with_borrow_mut(|buffer| {
-            read_file(file, self.max_file_size, buffer)
-                .map(|()| self.judge(&readers, &FileContents::new(&file.relative, buffer)))
+            read_file(file, self.max_file_size, buffer).map(|()| {
+                if let Some(limit) = keep {
+                    work.kept = Some(self.kept(buffer, limit, &work.selected, &readers));
+                }
+                self.judge(&readers, &FileContents::new(&file.relative, buffer))
+            })
         });
         match judged {
             Ok((outcomes, terraform)) => {
@@ -147,6 +177,18 @@ impl<'a> Plan<'a> {
             }
         }
         work
+    }
+
+    fn kept(&self, bytes: &[u8], copy_limit: u64, selected: &[usize], readers: &[Reader]) -> Kept {
+        let size = bytes.len() as u64;
+        let mut checks: Vec<usize> = selected.to_vec();
+        checks.extend(readers.iter().flat_map(|r| self.readers_checks(*r)));
+        Kept {
+            size,
+            sha256: crate::load::hex(&Sha256::digest(bytes)),
+            copy: (size <= copy_limit).then(|| bytes.to_vec()),
+            checks,
+        }
     }
 
     fn select(&self, path: &str) -> (Vec<usize>, Vec<Reader>) {

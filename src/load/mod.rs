@@ -41,6 +41,9 @@ pub const PROJECT_FILE: &str = "assay.toml";
 pub struct Loaded {
     pub catalog: Catalog,
     pub project: Project,
+    /// The project's own definition files (`assay.toml` first), path and
+    /// text as read: the evidence bundle hashes what was loaded.
+    pub definitions: Vec<(String, std::sync::Arc<str>)>,
 }
 
 /// What kind of definitions a file holds.
@@ -61,6 +64,7 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
         ..Project::default()
     };
     let mut project_raw = None;
+    let mut definitions = Vec::new();
     if config.is_file() {
         match read(&config, Layer::Project) {
             Ok(file) => {
@@ -76,10 +80,22 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
     let catalog = compile_catalog(&files, project_raw.as_mut(), &mut errors);
     if let Some((raw, file)) = &project_raw {
         project::settle(&mut project, raw, file, dir, &catalog, &mut errors);
-        project.attestations = attestations(raw, file, dir, &catalog, &mut errors);
+        definitions.push((file.name.clone(), file.text.clone()));
+        project.attestations =
+            attestations(raw, file, dir, &catalog, &mut errors, &mut definitions);
     }
+    definitions.extend(
+        files
+            .iter()
+            .filter(|(_, f)| f.layer == Layer::Project)
+            .map(|(_, f)| (f.name.clone(), f.text.clone())),
+    );
     if errors.is_empty() {
-        Ok(Loaded { catalog, project })
+        Ok(Loaded {
+            catalog,
+            project,
+            definitions,
+        })
     } else {
         Err(LoadErrors::new(errors))
     }
@@ -92,6 +108,7 @@ fn attestations(
     dir: &Path,
     catalog: &Catalog,
     errors: &mut Vec<LoadError>,
+    definitions: &mut Vec<(String, std::sync::Arc<str>)>,
 ) -> Vec<crate::model::Attestation> {
     let mut out: Vec<crate::model::Attestation> = raw
         .attestation
@@ -117,6 +134,7 @@ fn attestations(
                 continue;
             }
         };
+        definitions.push((file.name.clone(), file.text.clone()));
         if let Some(parsed) = keep(file.parse::<raw::AttestationFile>(), errors) {
             out.extend(
                 parsed

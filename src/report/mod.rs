@@ -9,6 +9,7 @@ pub mod human;
 pub mod merge;
 pub mod oscal;
 pub mod risks;
+pub mod verdict;
 
 use crate::engine::{Evaluation, ExportTarget};
 use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Severity};
