@@ -323,7 +323,7 @@ pub fn money(amount: f64) -> String {
 }
 
 /// A factor or frequency with at most four decimals and no trailing zeros.
-fn trim_number(x: f64) -> String {
+pub(crate) fn trim_number(x: f64) -> String {
     let s = format!("{x:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_owned()
