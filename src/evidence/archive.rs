@@ -127,7 +127,9 @@ fn write_tar_gz(
 ) -> std::io::Result<()> {
     let file = std::fs::File::create(path)?;
     // The gzip header carries no name and no time: `GzEncoder::new` writes mtime 0.
-    let gz = GzEncoder::new(std::io::BufWriter::new(file), Compression::default());
+    // Level 1: deflate dominated the run at the default level (68% of a
+    // 20,000-file bundle); level 1 is several times faster for a larger file.
+    let gz = GzEncoder::new(std::io::BufWriter::new(file), Compression::fast());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
     for f in &bundle.files {
