@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+use common::planted_secrets;
 use std::path::Path;
 use std::process::Command;
 
@@ -35,25 +37,6 @@ fn assay_env(args: &[&str], env: &[(&str, &str)]) -> Run {
 
 fn assay(args: &[&str]) -> Run {
     assay_env(args, &[])
-}
-
-/// Secrets planted in the demo, read from the files so the test holds none.
-fn planted_secrets() -> Vec<String> {
-    let settings = std::fs::read_to_string("examples/acme/service/app/settings.py").unwrap();
-    let key = regex::Regex::new(r"AKIA[A-Z0-9]{16}").unwrap();
-    let mut secrets: Vec<String> = key
-        .find_iter(&settings)
-        .map(|m| m.as_str().to_owned())
-        .collect();
-    let pem = std::fs::read_to_string("examples/acme/service/deploy/bastion_ed25519").unwrap();
-    secrets.extend(
-        pem.lines()
-            .filter(|l| !l.starts_with("-----"))
-            .map(str::to_owned),
-    );
-    secrets.dedup();
-    assert!(secrets.len() >= 2);
-    secrets
 }
 
 #[test]

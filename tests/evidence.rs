@@ -11,8 +11,10 @@
     clippy::indexing_slicing
 )]
 
+mod common;
 use assay::evidence::{self, Bundle, BundleFile};
 use base64::Engine;
+use common::planted_secrets;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
 use serde_json::Value;
@@ -338,24 +340,6 @@ fn an_existing_directory_is_not_overwritten() {
         std::fs::read_to_string(dir.path().join("keep.txt")).unwrap(),
         "mine"
     );
-}
-
-/// The demo's planted secrets: the AWS key in settings.py and the private key.
-fn planted_secrets() -> Vec<String> {
-    let settings = std::fs::read_to_string("examples/acme/service/app/settings.py").unwrap();
-    let key = regex::Regex::new(r"AKIA[A-Z0-9]{16}").unwrap();
-    let mut secrets: Vec<String> = key
-        .find_iter(&settings)
-        .map(|m| m.as_str().to_owned())
-        .collect();
-    let pem = std::fs::read_to_string("examples/acme/service/deploy/bastion_ed25519").unwrap();
-    secrets.extend(
-        pem.lines()
-            .filter(|l| !l.starts_with("-----"))
-            .map(str::to_owned),
-    );
-    assert!(secrets.len() >= 2);
-    secrets
 }
 
 #[test]

@@ -15,7 +15,7 @@
 
 use super::human::label;
 use super::risks::{money, trim_number};
-use super::{CheckReport, ControlReport, Counts, FrameworkReport, Report};
+use super::{ControlReport, Counts, FrameworkReport, Report};
 use crate::model::{Severity, Validity};
 use crate::outcome::{AttestationReport, CheckResult, Finding, Status};
 use crate::risk::{RiskAnalysis, RiskEntry};
@@ -798,20 +798,7 @@ fn value(out: &mut String, a: &RiskAnalysis) -> fmt::Result {
 
 fn failing(out: &mut String, report: &Report) -> fmt::Result {
     open(out, "failing", "Failing checks")?;
-    let mut failing: Vec<&CheckReport> = report
-        .checks
-        .iter()
-        .filter(|c| {
-            matches!(c.result.status, Status::Fail | Status::Error) || !c.result.errors.is_empty()
-        })
-        .collect();
-    // Most severe first, as in the readable summary.
-    failing.sort_by(|a, b| {
-        b.result
-            .severity
-            .cmp(&a.result.severity)
-            .then_with(|| a.result.id.cmp(&b.result.id))
-    });
+    let failing = report.failing_checks();
     if failing.is_empty() {
         out.push_str("<p class=\"empty\">No check fails.</p>\n</section>\n");
         return Ok(());

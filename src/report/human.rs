@@ -60,18 +60,7 @@ pub fn render(report: &Report) -> String {
     if let Some(a) = &report.risks {
         super::risks::summary(&mut out, a);
     }
-    let mut failing: Vec<&super::CheckReport> = report
-        .checks
-        .iter()
-        .filter(|c| matches!(c.result.status, Status::Fail | Status::Error))
-        .collect();
-    // Most severe first: what to fix comes before what to schedule.
-    failing.sort_by(|a, b| {
-        b.result
-            .severity
-            .cmp(&a.result.severity)
-            .then_with(|| a.result.id.cmp(&b.result.id))
-    });
+    let failing = report.failing_checks();
     if !failing.is_empty() {
         let _ = writeln!(out, "\nFailing checks");
         for check in failing {
@@ -151,6 +140,15 @@ fn failing_check(out: &mut String, check: &CheckResult, remediation: &str) {
 }
 
 fn finding_line(f: &Finding) -> String {
+    let at = location(f);
+    match &f.excerpt {
+        Some(x) => format!("{at}  {}  `{x}`", f.message),
+        None => format!("{at}  {}", f.message),
+    }
+}
+
+/// `path:line:column`, or the file, record pointer and label of an export finding.
+pub(crate) fn location(f: &Finding) -> String {
     let mut at = f.path.clone().unwrap_or_else(|| "(repository)".to_owned());
     if let Some(line) = f.line {
         let _ = write!(at, ":{line}");
@@ -163,10 +161,7 @@ fn finding_line(f: &Finding) -> String {
     if let Some(label) = &f.label {
         let _ = write!(at, " [{label}]");
     }
-    match &f.excerpt {
-        Some(x) => format!("{at}  {}  `{x}`", f.message),
-        None => format!("{at}  {}", f.message),
-    }
+    at
 }
 
 fn footer(out: &mut String, report: &Report) {

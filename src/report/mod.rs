@@ -259,6 +259,26 @@ impl Report {
         }
     }
 
+    /// Checks that fail or could not be evaluated, most severe first: what
+    /// to fix comes before what to schedule.
+    pub fn failing_checks(&self) -> Vec<&CheckReport> {
+        let mut failing: Vec<&CheckReport> = self
+            .checks
+            .iter()
+            .filter(|c| {
+                matches!(c.result.status, Status::Fail | Status::Error)
+                    || !c.result.errors.is_empty()
+            })
+            .collect();
+        failing.sort_by(|a, b| {
+            b.result
+                .severity
+                .cmp(&a.result.severity)
+                .then_with(|| a.result.id.cmp(&b.result.id))
+        });
+        failing
+    }
+
     pub fn to_json(&self) -> String {
         let mut out = Vec::new();
         let _ = self.write_json(&mut out);

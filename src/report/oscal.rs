@@ -380,20 +380,9 @@ fn check_description(c: &CheckReport) -> String {
     out
 }
 
-/// `path:line:column`, or the export's file, record pointer and label.
+/// A finding's place, fit to go between backticks in Markdown.
 fn location(f: &Finding) -> String {
-    let mut at = f.path.clone().unwrap_or_else(|| "(repository)".to_owned());
-    if let Some(line) = f.line {
-        let _ = write!(at, ":{line}");
-        if let Some(col) = f.column {
-            let _ = write!(at, ":{col}");
-        }
-    } else if let Some(pointer) = f.pointer.as_deref().filter(|p| !p.is_empty()) {
-        let _ = write!(at, " {pointer}");
-    }
-    if let Some(label) = &f.label {
-        let _ = write!(at, " [{label}]");
-    }
+    let at = super::human::location(f);
     // It goes between backticks in Markdown.
     one_line(&at.replace('`', "'"))
 }
