@@ -18,6 +18,9 @@ pub enum Status {
     NotApplicable,
     /// A control with no automated checks.
     Manual,
+    /// Failed, but every failing finding is covered by a waiver in force:
+    /// reported, never gated.
+    Waived,
 }
 
 impl Status {
@@ -28,6 +31,7 @@ impl Status {
             Status::Error => "error",
             Status::NotApplicable => "not_applicable",
             Status::Manual => "manual",
+            Status::Waived => "waived",
         }
     }
 }
@@ -64,6 +68,13 @@ pub struct Finding {
     /// What the record is called: a user, a resource address, a workload.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Stable across commits: the check, the file or export, the item and a
+    /// hash of the matched content; never the line, which shifts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// The waiver in force that covers this finding, by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<String>,
 }
 
 /// Something that kept a check from being fully evaluated.

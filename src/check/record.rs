@@ -76,6 +76,7 @@ impl CompiledRecordCheck {
             export: at.export.map(str::to_owned),
             pointer: Some(record.pointer.clone()),
             label,
+            ..Finding::default()
         })
     }
 }

@@ -371,6 +371,8 @@ pub fn control_status(manual: bool, checks: impl Iterator<Item = Status>) -> Sta
         Status::Fail
     } else if statuses.contains(&Status::Error) {
         Status::Error
+    } else if statuses.contains(&Status::Waived) {
+        Status::Waived
     } else if statuses.iter().all(|s| *s == Status::NotApplicable) {
         Status::NotApplicable
     } else {

@@ -1152,6 +1152,7 @@ fn class(status: Status) -> &'static str {
         Status::Error => "error",
         Status::NotApplicable => "na",
         Status::Manual => "manual",
+        Status::Waived => "waived",
     }
 }
 
@@ -1162,6 +1163,7 @@ fn words(status: Status) -> &'static str {
         Status::Error => "error",
         Status::NotApplicable => "not applicable",
         Status::Manual => "manual",
+        Status::Waived => "waived",
     }
 }
 

@@ -188,12 +188,18 @@ pub(crate) fn label(status: Status) -> &'static str {
         Status::Error => "ERROR",
         Status::NotApplicable => "N/A",
         Status::Manual => "MANUAL",
+        Status::Waived => "WAIVED",
     }
 }
 
 fn counts(c: &Counts) -> String {
+    let waived = if c.waived > 0 {
+        format!(", {} waived", c.waived)
+    } else {
+        String::new()
+    };
     format!(
-        "{} pass, {} fail, {} error, {} not applicable, {} manual",
+        "{} pass, {} fail, {} error, {} not applicable, {} manual{waived}",
         c.pass, c.fail, c.error, c.not_applicable, c.manual
     )
 }

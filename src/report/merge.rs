@@ -202,8 +202,9 @@ pub fn merge(
 /// The worse of two statuses: fail, then error, then pass, then not applicable.
 fn worse(a: Status, b: Status) -> Status {
     let rank = |s: Status| match s {
-        Status::Fail => 4,
-        Status::Error => 3,
+        Status::Fail => 5,
+        Status::Error => 4,
+        Status::Waived => 3,
         Status::Pass => 2,
         Status::Manual => 1,
         Status::NotApplicable => 0,

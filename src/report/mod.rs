@@ -99,6 +99,8 @@ pub struct Counts {
     pub error: usize,
     pub not_applicable: usize,
     pub manual: usize,
+    #[serde(default)]
+    pub waived: usize,
 }
 
 impl Counts {
@@ -111,6 +113,7 @@ impl Counts {
                 Status::Error => c.error += 1,
                 Status::NotApplicable => c.not_applicable += 1,
                 Status::Manual => c.manual += 1,
+                Status::Waived => c.waived += 1,
             }
         }
         c
@@ -174,7 +177,7 @@ impl Coverage {
             automated: controls.len() - manual,
             manual,
             attested,
-            evaluated: summary.pass + summary.fail - attested,
+            evaluated: summary.pass + summary.fail + summary.waived - attested,
             passing: summary.pass - attested,
         }
     }

@@ -466,7 +466,9 @@ fn finding(
     let (state, reason) = match c.status {
         Status::Pass => ("satisfied", "pass"),
         Status::Fail => ("not-satisfied", "fail"),
-        Status::Error | Status::NotApplicable | Status::Manual => ("not-satisfied", "other"),
+        Status::Error | Status::NotApplicable | Status::Manual | Status::Waived => {
+            ("not-satisfied", "other")
+        }
     };
     let explanation = control_explanation(c, report);
     let mut observed: Vec<String> = c
@@ -536,6 +538,10 @@ fn control_explanation(c: &ControlReport, report: &Report) -> String {
         (Status::Error, _) => format!(
             "Checks that could not be evaluated: {}. An unevaluated check is never a pass.",
             with(Status::Error)
+        ),
+        (Status::Waived, _) => format!(
+            "Failing, with every failing finding waived (risk accepted until the waiver expires): {}.",
+            with(Status::Waived)
         ),
         (Status::NotApplicable, _) => {
             "Its checks had nothing to evaluate (no file or record selected): not assessed."
