@@ -98,6 +98,10 @@ pub struct CheckArgs {
     /// Output format written to standard output.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Also write this format to this file (repeatable), e.g.
+    /// `--output sarif=assay.sarif --output junit=assay.xml`.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub output: Vec<Output>,
     /// Exit 1 when a check at or above this severity fails. Checks that could
     /// not be evaluated always fail the run.
     #[arg(long, value_enum, default_value = "high")]
@@ -320,7 +324,9 @@ fn report_of(
 
 fn check(args: &CheckArgs) -> Exit {
     // OSCAL cites each input by digest: hash them as they are read.
-    let keep = (args.format == Format::Oscal).then_some(0);
+    let oscal =
+        args.format == Format::Oscal || args.output.iter().any(|o| o.format == Format::Oscal);
+    let keep = oscal.then_some(0);
     let mut done = match evaluate(&args.eval, keep) {
         Ok(done) => done,
         Err(exit) => return exit,
@@ -342,6 +348,9 @@ fn check(args: &CheckArgs) -> Exit {
         crate::risk::simulate::CHECK_TRIALS,
     );
     emit(&report, args.format, &inputs);
+    if let Err(exit) = write_outputs(&report, &args.output, &inputs) {
+        return exit;
+    }
     let exit = if report.gate.passed {
         Exit::Success
     } else {
@@ -699,22 +708,89 @@ fn merge(reports: &[PathBuf], format: Format, fail_on: Severity, name: &str) -> 
 /// Writes a report in a format; JSON is streamed. `inputs` are the hashed
 /// inputs OSCAL cites as evidence (none for a merged report).
 fn emit(report: &Report, format: Format, inputs: &[Input]) {
-    match format {
-        Format::Human => print(&report::human::render(report)),
-        Format::Html => print(&report::html::render(report)),
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    // A closed pipe (`assay ... | head`) is not an error.
+    let _ = write_format(report, format, inputs, &mut out).and_then(|()| out.flush());
+}
+
+fn write_format(
+    report: &Report,
+    format: Format,
+    inputs: &[Input],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let text = match format {
+        Format::Json => return report.write_json(out),
+        Format::Human => report::human::render(report),
+        Format::Html => report::html::render(report),
         Format::Oscal => {
             let doc = report::oscal::assessment_results(report, inputs);
             let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
             text.push('\n');
-            print(&text);
+            text
         }
-        Format::Json => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            // A closed pipe (`assay ... | head`) is not an error.
-            let _ = report.write_json(&mut out).and_then(|()| out.flush());
+        Format::Sarif => report::sarif::render(report),
+        Format::Junit => report::junit::render(report),
+        Format::Markdown => report::markdown::render(report),
+        Format::Csv => report::csv::render(report),
+    };
+    out.write_all(text.as_bytes())
+}
+
+/// Writes each `--output FORMAT=PATH`; a path that cannot be written is a usage error.
+fn write_outputs(report: &Report, outputs: &[Output], inputs: &[Input]) -> Result<(), Exit> {
+    for o in outputs {
+        let written = std::fs::File::create(&o.path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            write_format(report, o.format, inputs, &mut out)?;
+            out.flush()
+        });
+        if let Err(e) = written {
+            diagnostic(&OutputError {
+                path: o.path.display().to_string(),
+                message: e.to_string(),
+            });
+            return Err(Exit::Usage);
         }
     }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("cannot write `{path}`: {message}")]
+#[diagnostic(code(assay::cli::output))]
+struct OutputError {
+    path: String,
+    message: String,
+}
+
+/// `--output FORMAT=PATH`.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+fn parse_output(text: &str) -> Result<Output, String> {
+    use clap::ValueEnum;
+    let (name, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not FORMAT=PATH, e.g. sarif=assay.sarif"))?;
+    let format = Format::from_str(name, true).map_err(|_| {
+        let known: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_owned()))
+            .collect();
+        format!("unknown format `{name}`: one of {}", known.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{text}` names no path"));
+    }
+    Ok(Output {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 fn validate(path: &std::path::Path) -> Exit {

@@ -3,12 +3,16 @@
 //! [`Report`] is the stable, versioned JSON document (its schema is
 //! `schemas/report.schema.json`); the human format renders the same data.
 
+pub mod csv;
 pub mod examples;
 pub mod html;
 pub mod human;
+pub mod junit;
+pub mod markdown;
 pub mod merge;
 pub mod oscal;
 pub mod risks;
+pub mod sarif;
 pub mod verdict;
 
 use crate::engine::{Evaluation, ExportTarget};
@@ -30,6 +34,14 @@ pub enum Format {
     Html,
     /// OSCAL 1.1.3 assessment results (JSON).
     Oscal,
+    /// SARIF 2.1.0, for code-scanning platforms.
+    Sarif,
+    /// JUnit XML: a test case per check and per control.
+    Junit,
+    /// A compact summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
+    /// The control matrix, for spreadsheets (RFC 4180).
+    Csv,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -289,7 +301,7 @@ impl Report {
     }
 
     /// Writes the JSON report, streamed: a report of many findings is not built as one string.
-    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    pub fn write_json(&self, out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, self)?;
         out.write_all(b"\n")
     }
