@@ -12,6 +12,7 @@ pub mod dockerfile;
 pub mod engine;
 pub mod evidence;
 pub mod explain;
+pub mod fingerprint;
 pub mod inputs;
 pub mod load;
 pub mod model;

@@ -43,6 +43,8 @@ pub fn not_contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<F
                 column: Some(column),
                 message: check.message.clone(),
                 excerpt: Some(excerpt),
+                // The matched bytes' hash, folded into the fingerprint later.
+                fingerprint: Some(crate::fingerprint::content(m.as_bytes())),
                 ..Finding::default()
             }
         })

@@ -224,6 +224,7 @@ fn merge(
     }
     // Stable: records of one file keep their stream order.
     findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    crate::fingerprint::assign(&check.id, &mut findings);
     errors.sort();
     let status = status_of(check, examined, &findings, &errors);
     CheckResult {
