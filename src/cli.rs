@@ -167,6 +167,10 @@ pub struct EvalArgs {
     /// Also read files that `.gitignore` or `.ignore` exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Ignore every `assay:ignore` directive in scanned files: a pull request
+    /// must not be able to waive its own findings unnoticed.
+    #[arg(long)]
+    pub no_inline_waivers: bool,
     /// Files larger than this many bytes are not read; checks selecting them report an error.
     #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
@@ -276,6 +280,7 @@ fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>) -> Result<Evaluated, Exit
             no_ignore: args.no_ignore,
         },
         keep_inputs,
+        inline_waivers: !args.no_inline_waivers,
     };
     let t1 = std::time::Instant::now();
     let (tree, evaluation) =
@@ -348,6 +353,7 @@ fn check(args: &CheckArgs) -> Exit {
         crate::risk::simulate::CHECK_TRIALS,
     );
     emit(&report, args.format, &inputs);
+    warn_waivers(&report);
     if let Err(exit) = write_outputs(&report, &args.output, &inputs) {
         return exit;
     }
@@ -358,6 +364,19 @@ fn check(args: &CheckArgs) -> Exit {
     };
     std::mem::forget(report);
     exit
+}
+
+/// Waivers that need attention, on standard error: a CI log shows them
+/// whatever the output format.
+fn warn_waivers(report: &Report) {
+    for w in &report.waivers {
+        if let Some(note) = report::human::waiver_note(w) {
+            eprintln!(
+                "warning: waiver {}",
+                note.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
 }
 
 /// The run's inputs with their digests; empty unless the engine kept them.

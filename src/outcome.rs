@@ -150,3 +150,57 @@ impl AttestationReport {
         }
     }
 }
+
+/// How a waiver stands on the as-of date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaiverState {
+    /// In force.
+    Active,
+    /// In force, and expires within the warning period.
+    Expiring,
+    /// Past its expiry date: it no longer applies.
+    Expired,
+    /// Before the date it was granted: it does not apply yet.
+    Pending,
+    /// Would last longer than the policy allows from the as-of date: not applied.
+    TooLong,
+    /// An inline waiver without a reason: not applied.
+    Invalid,
+    /// An inline waiver, and `--no-inline-waivers` was given: not applied.
+    Ignored,
+}
+
+/// A waiver as reported: what it covers, why, until when, and what it matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaiverReport {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    /// `framework:control`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    pub justification: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Days from the as-of date to expiry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<i64>,
+    pub state: WaiverState,
+    /// Findings (or, for a control waiver, controls) it covered: 0 is unused.
+    pub matched: usize,
+    /// `file:line` of its definition.
+    pub source: String,
+    /// Written in a scanned file (`assay:ignore`).
+    pub inline: bool,
+}

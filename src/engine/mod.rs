@@ -5,6 +5,7 @@
 mod exports;
 mod plan;
 mod terraform;
+pub mod waive;
 
 pub use exports::ExportTarget;
 
@@ -32,6 +33,8 @@ pub struct EngineOptions {
     /// Hash every file a check examines, as it is read, and keep a copy of
     /// those up to this many bytes: the evidence bundle needs both.
     pub keep_inputs: Option<u64>,
+    /// Honour `assay:ignore` directives in scanned files.
+    pub inline_waivers: bool,
 }
 
 impl Default for EngineOptions {
@@ -41,6 +44,7 @@ impl Default for EngineOptions {
             as_of: Timestamp::UNIX_EPOCH,
             walk: WalkOptions::default(),
             keep_inputs: None,
+            inline_waivers: true,
         }
     }
 }
@@ -79,6 +83,8 @@ pub struct Evaluation {
     pub frameworks: Vec<FrameworkResult>,
     /// With [`EngineOptions::keep_inputs`]: every file examined, in walk order.
     pub examined: Vec<ExaminedFile>,
+    /// Every waiver and inline directive, with its state and what it covered.
+    pub waivers: Vec<crate::outcome::WaiverReport>,
 }
 
 /// Evaluates every check of `catalog` over the project's repository and
@@ -101,7 +107,9 @@ pub fn evaluate(
     let mut paths: Vec<Vec<&str>> = vec![Vec::new(); planned.len()];
     let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); planned.len()];
     let mut examined = Vec::new();
+    let mut inline = Vec::new();
     for (file, mut w) in tree.files.iter().zip(work) {
+        inline.append(&mut w.inline);
         if let Some(kept) = w.kept.take() {
             let mut checks: Vec<CheckId> = kept
                 .checks
@@ -134,19 +142,23 @@ pub fn evaluate(
             o.push(outcome);
         }
     }
-    let results: Vec<CheckResult> = planned
+    let mut results: Vec<CheckResult> = planned
         .iter()
         .zip(paths.iter().zip(outcomes))
         .map(|(p, (files, outs))| merge(p, files, outs, &tree, project))
         .collect();
     let today = jiff::tz::Offset::UTC.to_datetime(options.as_of).date();
-    let frameworks = rollup(catalog, project, &results, today);
+    let use_inline = options.inline_waivers;
+    let mut matched = waive::apply(project, &inline, use_inline, &mut results, today);
+    let frameworks = rollup(catalog, project, &results, today, &mut matched);
+    let waivers = waive::reports(project, &inline, use_inline, &matched, today);
     let evaluation = Evaluation {
         files_read,
         exports: export_targets,
         checks: results,
         frameworks,
         examined,
+        waivers,
     };
     Ok((tree, evaluation))
 }
@@ -291,6 +303,7 @@ fn rollup(
     project: &Project,
     results: &[CheckResult],
     today: Date,
+    matched: &mut std::collections::BTreeMap<String, usize>,
 ) -> Vec<FrameworkResult> {
     let all: Vec<Selection> = catalog
         .frameworks
@@ -318,10 +331,23 @@ fn rollup(
                     let attested = attestation
                         .as_ref()
                         .is_some_and(|a| a.validity == Validity::Valid);
-                    let status = match control_status(control.is_manual(), statuses) {
+                    let mut status = match control_status(control.is_manual(), statuses) {
                         Status::Manual if attested => Status::Pass,
                         status => status,
                     };
+                    if status == Status::Fail {
+                        let checks: Vec<&CheckResult> = control
+                            .checks
+                            .iter()
+                            .filter_map(|id| results.iter().find(|r| &r.id == id))
+                            .collect();
+                        if let Some(w) =
+                            waive::control_waiver(project, &fw.id, &control.id, &checks, today)
+                        {
+                            *matched.entry(w.id.clone()).or_default() += 1;
+                            status = Status::Waived;
+                        }
+                    }
                     ControlResult {
                         framework: fw.id.clone(),
                         id: control.id.clone(),

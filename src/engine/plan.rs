@@ -61,6 +61,8 @@ pub(crate) struct FileWork {
     pub terraform: Option<HclFile>,
     /// The file's digest (and copy), when inputs are kept.
     pub kept: Option<Kept>,
+    /// `assay:ignore` directives in the file.
+    pub inline: Vec<super::waive::Inline>,
 }
 
 /// What keeping inputs records of a file.
@@ -141,6 +143,7 @@ impl<'a> Plan<'a> {
             outcomes: Vec::new(),
             terraform: None,
             kept: None,
+            inline: Vec::new(),
         };
         // Kept inputs include files only a path check looked at: the
         // evidence names the bytes, not just the name.
@@ -160,6 +163,7 @@ impl<'a> Plan<'a> {
                 if let Some(limit) = keep {
                     work.kept = Some(self.kept(buffer, limit, &work.selected, &readers));
                 }
+                work.inline = super::waive::scan(&file.relative, buffer);
                 self.judge(&readers, &FileContents::new(&file.relative, buffer))
             })
         });

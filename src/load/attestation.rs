@@ -7,7 +7,7 @@ use super::project::confined;
 use super::raw::RawAttestation;
 use super::registry::suggest;
 use super::source::{SourceFile, span};
-use crate::model::{Attestation, Catalog, ControlId, EvidenceFile, FrameworkId, Origin};
+use crate::model::{Attestation, Catalog, Control, ControlId, EvidenceFile, FrameworkId, Origin};
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -65,6 +65,38 @@ fn resolve_control(
     errors: &mut Vec<LoadError>,
 ) -> Option<(FrameworkId, ControlId)> {
     let text = name.get_ref();
+    let control = find_control(name, file, catalog, errors)?;
+    if !control.is_manual() {
+        errors.push(LoadError::InvalidValue {
+            message: format!(
+                "`{text}` is evidenced by checks ({}): its status comes from them, and only a manual control can be attested",
+                control
+                    .checks
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            src: file.src(),
+            span: span(name.span()),
+        });
+        return None;
+    }
+    Some((control_framework(text), control.id.clone()))
+}
+
+fn control_framework(text: &str) -> FrameworkId {
+    FrameworkId::new(text.split_once(':').map(|(fw, _)| fw).unwrap_or(text))
+}
+
+/// The control a `framework:control` names, or a diagnostic with a suggestion.
+pub(super) fn find_control<'c>(
+    name: &Spanned<String>,
+    file: &SourceFile,
+    catalog: &'c Catalog,
+    errors: &mut Vec<LoadError>,
+) -> Option<&'c Control> {
+    let text = name.get_ref();
     let unknown = |help: Option<String>| LoadError::UnknownReference {
         kind: "control",
         id: text.clone(),
@@ -95,27 +127,11 @@ fn resolve_control(
         errors.push(unknown(suggest(text, known.iter().map(String::as_str))));
         return None;
     };
-    if !control.is_manual() {
-        errors.push(LoadError::InvalidValue {
-            message: format!(
-                "`{text}` is evidenced by checks ({}): its status comes from them, and only a manual control can be attested",
-                control
-                    .checks
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            src: file.src(),
-            span: span(name.span()),
-        });
-        return None;
-    }
-    Some((FrameworkId::new(fw), control.id.clone()))
+    Some(control)
 }
 
 /// A TOML local date (`2026-10-01`) or the same written as a string.
-fn date_field(
+pub(super) fn date_field(
     value: &Spanned<toml::Value>,
     file: &SourceFile,
     errors: &mut Vec<LoadError>,

@@ -14,6 +14,7 @@ mod raw;
 mod registry;
 mod risk;
 mod source;
+mod waiver;
 
 pub use attestation::hex;
 pub use check::{ASSERTIONS, DOCKERFILE_GLOBS, REGEX_SIZE_LIMIT, build_regex};
@@ -83,6 +84,16 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
         definitions.push((file.name.clone(), file.text.clone()));
         project.attestations =
             attestations(raw, file, dir, &catalog, &mut errors, &mut definitions);
+        project.waiver_policy = waiver::policy(raw.waiver_policy.as_ref(), file, &mut errors);
+        project.waivers = waivers(
+            raw,
+            file,
+            dir,
+            &catalog,
+            project.waiver_policy,
+            &mut errors,
+            &mut definitions,
+        );
     }
     definitions.extend(
         files
@@ -99,6 +110,43 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
     } else {
         Err(LoadErrors::new(errors))
     }
+}
+
+/// Name of the waivers file read beside `assay.toml` when present.
+pub const WAIVERS_FILE: &str = "waivers.toml";
+
+/// Waivers inline in `assay.toml`, then those of `waivers.toml`.
+fn waivers(
+    raw: &ProjectFile,
+    config: &SourceFile,
+    dir: &Path,
+    catalog: &Catalog,
+    policy: crate::model::WaiverPolicy,
+    errors: &mut Vec<LoadError>,
+    definitions: &mut Vec<(String, std::sync::Arc<str>)>,
+) -> Vec<crate::model::Waiver> {
+    let mut seen = BTreeSet::new();
+    let mut out: Vec<crate::model::Waiver> = raw
+        .waiver
+        .iter()
+        .filter_map(|w| waiver::compile(w, config, catalog, policy, &mut seen, errors))
+        .collect();
+    let path = dir.join(WAIVERS_FILE);
+    // Not through a link: the file is part of the (untrusted) project.
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        match read(&path, Layer::Project) {
+            Ok(file) => {
+                definitions.push((file.name.clone(), file.text.clone()));
+                if let Some(parsed) = keep(file.parse::<raw::WaiverFile>(), errors) {
+                    out.extend(parsed.waiver.iter().filter_map(|w| {
+                        waiver::compile(w, &file, catalog, policy, &mut seen, errors)
+                    }));
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    out
 }
 
 /// Attestations inline in `assay.toml`, then those of the files it names.

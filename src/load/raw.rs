@@ -184,6 +184,45 @@ pub struct ProjectFile {
     pub export: Vec<RawExport>,
     #[serde(default)]
     pub attestation: Vec<RawAttestation>,
+    #[serde(default)]
+    pub waiver: Vec<RawWaiver>,
+    #[serde(default)]
+    pub waiver_policy: Option<RawWaiverPolicy>,
+}
+
+/// `[[waiver]]`, in `assay.toml` or `waivers.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiver {
+    pub id: Option<Spanned<String>>,
+    /// A check id; or else `control`.
+    pub check: Option<Spanned<String>>,
+    /// `framework:control`.
+    pub control: Option<Spanned<String>>,
+    /// A glob over repository paths.
+    pub path: Option<Spanned<String>>,
+    pub item: Option<String>,
+    pub justification: Spanned<String>,
+    pub approver: Spanned<String>,
+    pub ticket: Option<String>,
+    pub granted: Option<Spanned<toml::Value>>,
+    pub expires: Spanned<toml::Value>,
+}
+
+/// `[waiver_policy]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiverPolicy {
+    pub max_days: Option<Spanned<i64>>,
+    pub warn_days: Option<Spanned<i64>>,
+}
+
+/// `waivers.toml`: `[[waiver]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverFile {
+    #[serde(default)]
+    pub waiver: Vec<RawWaiver>,
 }
 
 /// `[[attestation]]`, in `assay.toml` or a file its `attestations` names.

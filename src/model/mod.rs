@@ -12,6 +12,7 @@ mod pointer;
 mod project;
 mod risk;
 mod source;
+mod waiver;
 
 pub use attestation::{Attestation, EvidenceFile, Validity};
 pub use check::{
@@ -24,6 +25,7 @@ pub use pointer::Pointer;
 pub use project::Project;
 pub use risk::{LossRange, Occurrence, Risk};
 pub use source::{ExportKind, ExportSpec, Format, RecordSource};
+pub use waiver::{Waiver, WaiverPolicy, WaiverTarget};
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,6 @@
 //! The project: what `assay.toml` says about the organisation being evaluated.
 
-use super::{Attestation, ExportSpec, Selection};
+use super::{Attestation, ExportSpec, Selection, Waiver, WaiverPolicy};
 use std::path::PathBuf;
 
 /// Settings from `assay.toml`, or the defaults when there is none.
@@ -17,4 +17,7 @@ pub struct Project {
     pub exports: Vec<ExportSpec>,
     /// Statements that manual controls operate, with their evidence hashed.
     pub attestations: Vec<Attestation>,
+    /// Accepted failures, from `assay.toml` and `waivers.toml`.
+    pub waivers: Vec<Waiver>,
+    pub waiver_policy: WaiverPolicy,
 }

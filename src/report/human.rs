@@ -3,7 +3,7 @@
 
 use super::{Counts, Report};
 use crate::model::Validity;
-use crate::outcome::{CheckResult, Finding, Status};
+use crate::outcome::{CheckResult, Finding, Status, WaiverReport, WaiverState};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -67,6 +67,7 @@ pub fn render(report: &Report) -> String {
             failing_check(&mut out, &check.result, &check.remediation);
         }
     }
+    waivers(&mut out, &report.waivers);
     footer(&mut out, report);
     out
 }
@@ -141,10 +142,62 @@ fn failing_check(out: &mut String, check: &CheckResult, remediation: &str) {
 
 fn finding_line(f: &Finding) -> String {
     let at = location(f);
+    let waived = f
+        .waiver
+        .as_deref()
+        .map(|w| format!("  (waived: {w})"))
+        .unwrap_or_default();
     match &f.excerpt {
-        Some(x) => format!("{at}  {}  `{x}`", f.message),
-        None => format!("{at}  {}", f.message),
+        Some(x) => format!("{at}  {}  `{x}`{waived}", f.message),
+        None => format!("{at}  {}{waived}", f.message),
     }
+}
+
+/// What needs attention among the waivers: those not in force, expiring,
+/// or matching nothing. Active waivers that applied are counted only.
+fn waivers(out: &mut String, waivers: &[WaiverReport]) {
+    if waivers.is_empty() {
+        return;
+    }
+    let applied = waivers.iter().filter(|w| w.matched > 0).count();
+    let _ = writeln!(out, "\nWaivers: {} ({applied} applied)", waivers.len());
+    for w in waivers {
+        if let Some(line) = waiver_note(w) {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+}
+
+/// One line on a waiver that needs attention; `None` when it applied and is not expiring.
+pub fn waiver_note(w: &WaiverReport) -> Option<String> {
+    let id = &w.id;
+    let expires = w.expires.as_deref().unwrap_or("");
+    let days = w.days_left.unwrap_or(0);
+    let text = match w.state {
+        WaiverState::Expiring => format!("expiring  {id} expires {expires}, in {days} day(s)"),
+        WaiverState::Expired => format!("expired   {id} expired {expires} and no longer applies"),
+        WaiverState::TooLong => format!(
+            "too long  {id} expires {expires}, {days} days away: more than the policy allows, so it does not apply"
+        ),
+        WaiverState::Pending => format!(
+            "pending   {id} is granted from {}, after the as-of date: not applied yet",
+            w.granted.as_deref().unwrap_or("")
+        ),
+        WaiverState::Invalid => {
+            format!("invalid   {id} gives no reason (`-- reason`), so it does not apply")
+        }
+        WaiverState::Ignored => format!("ignored   {id} (--no-inline-waivers)"),
+        WaiverState::Active if w.matched == 0 => {
+            format!("unused    {id} matched nothing ({})", w.source)
+        }
+        WaiverState::Active => return None,
+    };
+    let unused = if w.state == WaiverState::Expiring && w.matched == 0 {
+        "; it matched nothing"
+    } else {
+        ""
+    };
+    Some(format!("{text}{unused}"))
 }
 
 /// `path:line:column`, or the file, record pointer and label of an export finding.

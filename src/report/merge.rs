@@ -111,6 +111,7 @@ pub fn merge(
     let mut targets = Vec::new();
     let mut exports = Vec::new();
     let mut checks: BTreeMap<CheckId, CheckReport> = BTreeMap::new();
+    let mut waivers = Vec::new();
     let mut frameworks: BTreeMap<(String, Option<String>), FrameworkReport> = BTreeMap::new();
     for (label, report) in inputs {
         let prefix = |p: &str| format!("{label}/{p}");
@@ -126,6 +127,7 @@ pub fn merge(
             for f in &mut check.result.findings {
                 f.path = Some(prefix(f.path.as_deref().unwrap_or("(repository)")));
                 f.export = f.export.as_deref().map(prefix);
+                f.waiver = f.waiver.as_deref().map(prefix);
             }
             for e in &mut check.result.errors {
                 e.path = Some(prefix(e.path.as_deref().unwrap_or("(repository)")));
@@ -137,6 +139,11 @@ pub fn merge(
                 }
             }
         }
+        waivers.extend(report.waivers.into_iter().map(|mut w| {
+            w.id = prefix(&w.id);
+            w.source = prefix(&w.source);
+            w
+        }));
         for fw in report.frameworks {
             let key = (fw.id.to_string(), fw.baseline.clone());
             match frameworks.get_mut(&key) {
@@ -165,6 +172,7 @@ pub fn merge(
             fw
         })
         .collect();
+    waivers.sort_by(|a: &crate::outcome::WaiverReport, b| a.id.cmp(&b.id));
     let gated: Vec<CheckId> = checks
         .iter()
         .filter(|c| super::is_gated(&c.result, fail_on))
@@ -196,6 +204,7 @@ pub fn merge(
         checks,
         frameworks,
         risks: None,
+        waivers,
     })
 }
 

@@ -61,6 +61,9 @@ pub struct Report {
     /// from merged reports, whose controls passed in some repositories only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risks: Option<RiskAnalysis>,
+    /// Every waiver and inline directive, with its state and what it covered.
+    #[serde(default)]
+    pub waivers: Vec<crate::outcome::WaiverReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -271,6 +274,7 @@ impl Report {
                 .collect(),
             frameworks,
             risks: Some(risks),
+            waivers: evaluation.waivers,
         }
     }
 
@@ -281,8 +285,10 @@ impl Report {
             .checks
             .iter()
             .filter(|c| {
-                matches!(c.result.status, Status::Fail | Status::Error)
-                    || !c.result.errors.is_empty()
+                matches!(
+                    c.result.status,
+                    Status::Fail | Status::Error | Status::Waived
+                ) || !c.result.errors.is_empty()
             })
             .collect();
         failing.sort_by(|a, b| {
