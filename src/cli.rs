@@ -102,6 +102,14 @@ pub struct CheckArgs {
     /// `--output sarif=assay.sarif --output junit=assay.xml`.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
     pub output: Vec<Output>,
+    /// Gate only on findings not in this baseline (a file written by
+    /// `--write-baseline`, or a previous JSON report, whose passing controls
+    /// that fail now are regressions and gate too).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding of this run, by fingerprint, as a baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Exit 1 when a check at or above this severity fails. Checks that could
     /// not be evaluated always fail the run.
     #[arg(long, value_enum, default_value = "high")]
@@ -328,6 +336,14 @@ fn report_of(
 }
 
 fn check(args: &CheckArgs) -> Exit {
+    let baseline = match args.baseline.as_deref().map(crate::baseline::read) {
+        Some(Ok(b)) => Some(b),
+        Some(Err(e)) => {
+            diagnostic(&e);
+            return Exit::Usage;
+        }
+        None => None,
+    };
     // OSCAL cites each input by digest: hash them as they are read.
     let oscal =
         args.format == Format::Oscal || args.output.iter().any(|o| o.format == Format::Oscal);
@@ -352,6 +368,22 @@ fn check(args: &CheckArgs) -> Exit {
         None,
         crate::risk::simulate::CHECK_TRIALS,
     );
+    let mut report = report;
+    if let Some(b) = &baseline {
+        crate::baseline::apply(&mut report, b);
+    }
+    if let Some(path) = &args.write_baseline {
+        let mut text =
+            serde_json::to_string_pretty(&crate::baseline::of(&report)).unwrap_or_default();
+        text.push('\n');
+        if let Err(e) = std::fs::write(path, text) {
+            diagnostic(&OutputError {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            });
+            return Exit::Usage;
+        }
+    }
     emit(&report, args.format, &inputs);
     warn_waivers(&report);
     if let Err(exit) = write_outputs(&report, &args.output, &inputs) {

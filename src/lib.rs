@@ -5,6 +5,7 @@
 //! every check in parallel and rolls results up to controls; [`report`]
 //! renders the result. No module reaches back up this chain.
 
+pub mod baseline;
 pub mod builtin;
 pub mod check;
 pub mod cli;

@@ -75,6 +75,17 @@ pub struct Finding {
     /// The waiver in force that covers this finding, by id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<String>,
+    /// With `--baseline`: whether the baseline had this finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+/// A finding compared with the baseline (SARIF's `baselineState` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineState {
+    New,
+    Unchanged,
 }
 
 /// Something that kept a check from being fully evaluated.

@@ -68,6 +68,9 @@ pub fn render(report: &Report) -> String {
         }
     }
     waivers(&mut out, &report.waivers);
+    if let Some(b) = &report.baseline {
+        baseline(&mut out, b);
+    }
     footer(&mut out, report);
     out
 }
@@ -142,14 +145,34 @@ fn failing_check(out: &mut String, check: &CheckResult, remediation: &str) {
 
 fn finding_line(f: &Finding) -> String {
     let at = location(f);
-    let waived = f
+    let mut waived = f
         .waiver
         .as_deref()
         .map(|w| format!("  (waived: {w})"))
         .unwrap_or_default();
+    if f.baseline == Some(crate::outcome::BaselineState::New) {
+        waived.push_str("  [new]");
+    }
     match &f.excerpt {
         Some(x) => format!("{at}  {}  `{x}`{waived}", f.message),
         None => format!("{at}  {}{waived}", f.message),
+    }
+}
+
+fn baseline(out: &mut String, b: &crate::baseline::BaselineReport) {
+    let _ = writeln!(
+        out,
+        "\nBaseline {}: {} new, {} unchanged, {} fixed",
+        b.source,
+        b.new,
+        b.unchanged,
+        b.fixed.len()
+    );
+    for e in &b.fixed {
+        let _ = writeln!(out, "  fixed      {} {}", e.check, e.location);
+    }
+    for c in &b.regressions {
+        let _ = writeln!(out, "  regressed  {c}: passed in the baseline, fails now");
     }
 }
 

@@ -205,6 +205,7 @@ pub fn merge(
         frameworks,
         risks: None,
         waivers,
+        baseline: None,
     })
 }
 

@@ -64,6 +64,9 @@ pub struct Report {
     /// Every waiver and inline directive, with its state and what it covered.
     #[serde(default)]
     pub waivers: Vec<crate::outcome::WaiverReport>,
+    /// With `--baseline`: new, unchanged and fixed findings, and regressions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::BaselineReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -275,6 +278,7 @@ impl Report {
             frameworks,
             risks: Some(risks),
             waivers: evaluation.waivers,
+            baseline: None,
         }
     }
 
