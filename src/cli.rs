@@ -40,6 +40,11 @@ pub enum Command {
         #[arg(long, value_name = "PUB")]
         key: Option<PathBuf>,
     },
+    /// Print a shell completion script: `assay completions bash > /etc/bash_completion.d/assay`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Load all definitions and report every problem in them.
     Validate {
         /// Project directory: holds `assay.toml`, `policies/`, `frameworks/`.
@@ -110,6 +115,18 @@ pub struct CheckArgs {
     /// Record every finding of this run, by fingerprint, as a baseline.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Exit 1 when fewer than PCT% of a selected framework's controls were
+    /// evaluated (checks with a verdict, or a valid attestation): errors and
+    /// missing exports count against it.
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub fail_coverage_below: Option<f64>,
+    /// Print nothing on standard output and no warnings: the exit code, the
+    /// `--output` files and errors only.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Colour the human report: `auto` on a terminal unless `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
     /// Exit 1 when a check at or above this severity fails. Checks that could
     /// not be evaluated always fail the run.
     #[arg(long, value_enum, default_value = "high")]
@@ -149,6 +166,39 @@ pub struct EvidenceArgs {
     /// written either way). Checks that could not be evaluated always fail.
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: Severity,
+}
+
+/// When to colour the human report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{text}` is not a percentage"))?;
+    if (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not between 0 and 100"))
+    }
 }
 
 /// What to evaluate and how: shared by `check` and `risks`.
@@ -213,6 +263,12 @@ pub fn run(cli: Cli) -> Exit {
         Command::Check(args) => check(&args),
         Command::Risks(args) => risks(&args),
         Command::Evidence(args) => evidence(&args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout();
+            clap_complete::generate(shell, &mut Cli::command(), "assay", &mut out);
+            Exit::Success
+        }
         Command::Verify { bundle, key } => verify(&bundle, key.as_deref()),
         Command::Validate { path } => validate(&path),
         Command::Explain { id, project } => {
@@ -260,7 +316,7 @@ struct Evaluated {
 }
 
 /// Loads, applies the selections and evaluates; a usage error is already reported.
-fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>) -> Result<Evaluated, Exit> {
+fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>, quiet: bool) -> Result<Evaluated, Exit> {
     let t0 = std::time::Instant::now();
     let Some(mut loaded) = load_or_report(&args.path) else {
         return Err(Exit::Usage);
@@ -291,8 +347,10 @@ fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>) -> Result<Evaluated, Exit
         inline_waivers: !args.no_inline_waivers,
     };
     let t1 = std::time::Instant::now();
-    let (tree, evaluation) =
-        engine::evaluate(&loaded.catalog, &loaded.project, options).map_err(|e| usage(&e))?;
+    let progress = Progress::start(quiet);
+    let evaluated = engine::evaluate(&loaded.catalog, &loaded.project, options);
+    progress.stop();
+    let (tree, evaluation) = evaluated.map_err(|e| usage(&e))?;
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
         eprintln!("load {:?} evaluate {:?}", t1 - t0, t1.elapsed());
     }
@@ -303,6 +361,46 @@ fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>) -> Result<Evaluated, Exit
         evaluation,
         as_of: crate::time::format(as_of),
     })
+}
+
+/// A progress line on standard error while a long evaluation runs: only on
+/// a terminal, only after a second, erased when done.
+struct Progress {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(quiet: bool) -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let thread = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let start = std::time::Instant::now();
+                let mut shown = false;
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    let elapsed = start.elapsed().as_secs_f64();
+                    if elapsed >= 1.0 {
+                        eprint!("\rassay: evaluating… {elapsed:.0} s");
+                        shown = true;
+                    }
+                }
+                if shown {
+                    eprint!("\r\x1b[2K");
+                }
+            })
+        });
+        Self { stop, thread }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Builds the report, with the risk analysis, from an evaluation.
@@ -348,7 +446,7 @@ fn check(args: &CheckArgs) -> Exit {
     let oscal =
         args.format == Format::Oscal || args.output.iter().any(|o| o.format == Format::Oscal);
     let keep = oscal.then_some(0);
-    let mut done = match evaluate(&args.eval, keep) {
+    let mut done = match evaluate(&args.eval, keep, args.quiet) {
         Ok(done) => done,
         Err(exit) => return exit,
     };
@@ -384,8 +482,17 @@ fn check(args: &CheckArgs) -> Exit {
             return Exit::Usage;
         }
     }
-    emit(&report, args.format, &inputs);
-    warn_waivers(&report);
+    if let Some(pct) = args.fail_coverage_below {
+        report.require_coverage(pct);
+    }
+    if !args.quiet {
+        if args.format == Format::Human && args.color.enabled() {
+            print(&report::human::colourise(&report::human::render(&report)));
+        } else {
+            emit(&report, args.format, &inputs);
+        }
+        warn_waivers(&report);
+    }
     if let Err(exit) = write_outputs(&report, &args.output, &inputs) {
         return exit;
     }
@@ -449,7 +556,7 @@ fn evidence(args: &EvidenceArgs) -> Exit {
         },
         None => None,
     };
-    let mut done = match evaluate(&args.eval, Some(args.copy_limit)) {
+    let mut done = match evaluate(&args.eval, Some(args.copy_limit), false) {
         Ok(done) => done,
         Err(exit) => return exit,
     };
@@ -584,7 +691,7 @@ fn verify(bundle: &std::path::Path, key: Option<&std::path::Path>) -> Exit {
 /// `assay risks`: exit 1 only when a check could not be evaluated, since
 /// then the residual losses rest on missing evidence.
 fn risks(args: &RisksArgs) -> Exit {
-    let done = match evaluate(&args.eval, None) {
+    let done = match evaluate(&args.eval, None, false) {
         Ok(done) => done,
         Err(exit) => return exit,
     };

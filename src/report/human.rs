@@ -191,6 +191,42 @@ fn waivers(out: &mut String, waivers: &[WaiverReport]) {
     }
 }
 
+/// ANSI colours for a terminal: status labels at the start of a line and the gate.
+pub fn colourise(text: &str) -> String {
+    const RESET: &str = "\x1b[0m";
+    let colour = |label: &str| match label {
+        "PASS" => Some("\x1b[32m"),
+        "FAIL" | "ERROR" => Some("\x1b[31m"),
+        "WAIVED" | "MANUAL" => Some("\x1b[33m"),
+        "N/A" => Some("\x1b[90m"),
+        _ => None,
+    };
+    let mut out = String::with_capacity(text.len() + 1024);
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        let label = body.split(' ').next().unwrap_or("");
+        match (indent, colour(label)) {
+            (2, Some(c)) => {
+                let _ = write!(
+                    out,
+                    "{}{c}{label}{RESET}{}",
+                    &line[..indent],
+                    &body[label.len()..]
+                );
+            }
+            _ if line.starts_with("gate: FAILED") => {
+                let _ = write!(out, "\x1b[1;31m{}{RESET}\n", line.trim_end());
+            }
+            _ if line.starts_with("gate: passed") => {
+                let _ = write!(out, "\x1b[1;32m{}{RESET}\n", line.trim_end());
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
 /// One line on a waiver that needs attention; `None` when it applied and is not expiring.
 pub fn waiver_note(w: &WaiverReport) -> Option<String> {
     let id = &w.id;
@@ -243,6 +279,13 @@ pub(crate) fn location(f: &Finding) -> String {
 fn footer(out: &mut String, report: &Report) {
     let _ = writeln!(out, "\nchecks: {}", counts(&report.summary.checks));
     let _ = writeln!(out, "controls: {}", counts(&report.summary.controls));
+    for s in &report.gate.coverage_below {
+        let _ = writeln!(
+            out,
+            "coverage: {} evaluated {}% of its controls, below the required {}%",
+            s.framework, s.percent, s.required
+        );
+    }
     if report.gate.passed {
         let _ = writeln!(out, "gate: passed (fail-on {})", report.gate.fail_on);
     } else {

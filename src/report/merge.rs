@@ -192,6 +192,7 @@ pub fn merge(
             fail_on,
             passed: gated.is_empty(),
             gated,
+            coverage_below: Vec::new(),
         },
         summary: Summary {
             checks: Counts::of(checks.iter().map(|c| c.result.status)),

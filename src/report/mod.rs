@@ -108,6 +108,18 @@ pub struct Gate {
     pub passed: bool,
     /// Checks that fail at or above `fail_on`, and checks that could not be evaluated.
     pub gated: Vec<CheckId>,
+    /// With `--fail-coverage-below`: frameworks evaluated below the threshold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage_below: Vec<Shortfall>,
+}
+
+/// A framework whose evaluated share of controls is below the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shortfall {
+    pub framework: String,
+    /// Controls evaluated (a check verdict or a valid attestation), in percent.
+    pub percent: f64,
+    pub required: f64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -268,6 +280,7 @@ impl Report {
                 fail_on: run.fail_on,
                 passed: gated.is_empty(),
                 gated,
+                coverage_below: Vec::new(),
             },
             summary,
             checks: evaluation
@@ -279,6 +292,32 @@ impl Report {
             risks: Some(risks),
             waivers: evaluation.waivers,
             baseline: None,
+        }
+    }
+
+    /// Fails the gate for every framework of which fewer than `required`
+    /// percent of controls were evaluated: a check verdict, or a valid
+    /// attestation. Errors and missing exports count against it.
+    pub fn require_coverage(&mut self, required: f64) {
+        for fw in &self.frameworks {
+            let c = &fw.coverage;
+            let percent = if c.controls == 0 {
+                0.0
+            } else {
+                100.0 * (c.evaluated + c.attested) as f64 / c.controls as f64
+            };
+            if percent < required {
+                let framework = match &fw.baseline {
+                    Some(b) => format!("{}@{b}", fw.id),
+                    None => fw.id.to_string(),
+                };
+                self.gate.coverage_below.push(Shortfall {
+                    framework,
+                    percent: (percent * 10.0).round() / 10.0,
+                    required,
+                });
+                self.gate.passed = false;
+            }
         }
     }
 
