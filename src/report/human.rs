@@ -216,10 +216,10 @@ pub fn colourise(text: &str) -> String {
                 );
             }
             _ if line.starts_with("gate: FAILED") => {
-                let _ = write!(out, "\x1b[1;31m{}{RESET}\n", line.trim_end());
+                let _ = writeln!(out, "\x1b[1;31m{}{RESET}", line.trim_end());
             }
             _ if line.starts_with("gate: passed") => {
-                let _ = write!(out, "\x1b[1;32m{}{RESET}\n", line.trim_end());
+                let _ = writeln!(out, "\x1b[1;32m{}{RESET}", line.trim_end());
             }
             _ => out.push_str(line),
         }
