@@ -225,6 +225,11 @@ pub struct EvalArgs {
     /// Also read files that `.gitignore` or `.ignore` exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Evaluate only the checks whose inputs (repository files, exports)
+    /// changed since this git revision, and name the skipped ones: for fast
+    /// pull-request runs; a full run gives the full status.
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
     /// Ignore every `assay:ignore` directive in scanned files: a pull request
     /// must not be able to waive its own findings unnoticed.
     #[arg(long)]
@@ -307,6 +312,7 @@ pub fn run(cli: Cli) -> Exit {
 
 /// A project loaded and evaluated, ready to report.
 struct Evaluated {
+    since: Option<crate::since::SinceReport>,
     /// Whether the engine kept (hashed) its inputs.
     kept: bool,
     loaded: Loaded,
@@ -334,6 +340,14 @@ fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>, quiet: bool) -> Result<Ev
     }
     let mut extra = cli_exports(&args.export, &loaded.project.exports).map_err(|e| usage(&e))?;
     loaded.project.exports.append(&mut extra);
+    let since = match &args.since {
+        Some(rev) => {
+            let changed = crate::since::changed_files(&loaded.project.repository, rev)
+                .map_err(|e| usage(&e))?;
+            Some(crate::since::select(&mut loaded, &args.path, rev, &changed))
+        }
+        None => None,
+    };
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
     let as_of =
         crate::time::as_of(args.as_of.as_deref(), epoch.as_deref()).map_err(|e| usage(&e))?;
@@ -355,6 +369,7 @@ fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>, quiet: bool) -> Result<Ev
         eprintln!("load {:?} evaluate {:?}", t1 - t0, t1.elapsed());
     }
     Ok(Evaluated {
+        since,
         kept: keep_inputs.is_some(),
         loaded,
         tree,
@@ -423,7 +438,8 @@ fn report_of(
             trials: args.trials.unwrap_or(default_trials),
         },
     };
-    let report = Report::new(&run, done.evaluation);
+    let mut report = Report::new(&run, done.evaluation);
+    report.since = done.since;
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
         eprintln!("report {:?}", t0.elapsed());
     }

@@ -23,6 +23,7 @@ pub mod redact;
 pub mod report;
 pub mod risk;
 pub mod schema;
+pub mod since;
 pub mod source;
 pub mod time;
 pub mod walk;

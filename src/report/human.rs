@@ -67,6 +67,9 @@ pub fn render(report: &Report) -> String {
             failing_check(&mut out, &check.result, &check.remediation);
         }
     }
+    if let Some(s) = &report.since {
+        since(&mut out, s);
+    }
     waivers(&mut out, &report.waivers);
     if let Some(b) = &report.baseline {
         baseline(&mut out, b);
@@ -157,6 +160,30 @@ fn finding_line(f: &Finding) -> String {
         Some(x) => format!("{at}  {}  `{x}`{waived}", f.message),
         None => format!("{at}  {}{waived}", f.message),
     }
+}
+
+fn since(out: &mut String, s: &crate::since::SinceReport) {
+    if s.definitions_changed {
+        let _ = writeln!(
+            out,
+            "\nSince {}: {} file(s) changed, definitions among them: every check ran",
+            s.rev, s.changed
+        );
+        return;
+    }
+    let ids: Vec<&str> = s.skipped.iter().map(|c| c.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "\nSince {}: {} file(s) changed; {} check(s) skipped, their inputs unchanged: {}",
+        s.rev,
+        s.changed,
+        ids.len(),
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    );
 }
 
 fn baseline(out: &mut String, b: &crate::baseline::BaselineReport) {

@@ -206,6 +206,7 @@ pub fn merge(
         frameworks,
         risks: None,
         waivers,
+        since: None,
         baseline: None,
     })
 }

@@ -64,6 +64,9 @@ pub struct Report {
     /// Every waiver and inline directive, with its state and what it covered.
     #[serde(default)]
     pub waivers: Vec<crate::outcome::WaiverReport>,
+    /// With `--since`: the revision, and the checks skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<crate::since::SinceReport>,
     /// With `--baseline`: new, unchanged and fixed findings, and regressions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::baseline::BaselineReport>,
@@ -291,6 +294,7 @@ impl Report {
             frameworks,
             risks: Some(risks),
             waivers: evaluation.waivers,
+            since: None,
             baseline: None,
         }
     }

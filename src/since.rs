@@ -1,0 +1,179 @@
+//! Diff mode: `--since REV` evaluates only the checks whose inputs changed
+//! since a git revision (repository files, export files) and names the ones
+//! it skipped. A change to the definitions themselves runs everything. The
+//! full status of a repository comes from a full run; this one is for fast
+//! pull-request feedback.
+//!
+//! Git is asked with every hook it could run from configuration turned off
+//! (no external diff, no text conversion, no fsmonitor): the repository is
+//! untrusted, and nothing from it may execute.
+
+use crate::load::Loaded;
+use crate::model::{CheckId, CheckKind, RecordSource};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What `--since` did, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SinceReport {
+    pub rev: String,
+    /// Files changed since `rev` (committed, staged, unstaged or untracked).
+    pub changed: usize,
+    /// Checks not run because none of their inputs changed.
+    pub skipped: Vec<CheckId>,
+    /// Whether a definition file changed, so every check ran.
+    pub definitions_changed: bool,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("--since {rev}: {message}")]
+#[diagnostic(
+    code(assay::since),
+    help(
+        "--since needs the repository to be a git work tree with the revision fetched (in CI: fetch-depth 0, or fetch the base branch)"
+    )
+)]
+pub struct SinceError {
+    pub rev: String,
+    pub message: String,
+}
+
+/// Changed files, as absolute paths, since `rev` in the work tree holding `dir`.
+pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<PathBuf>, SinceError> {
+    let fail = |message: String| SinceError {
+        rev: rev.to_owned(),
+        message,
+    };
+    if rev.starts_with('-') {
+        return Err(fail("a revision cannot start with `-`".to_owned()));
+    }
+    let top = git(dir, &["rev-parse", "--show-toplevel"]).map_err(fail)?;
+    let top = PathBuf::from(top.trim_end_matches(['\n', '\0']));
+    let diff = git(
+        dir,
+        &[
+            "diff",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            rev,
+            "--",
+        ],
+    )
+    .map_err(fail)?;
+    let untracked = git(
+        dir,
+        &[
+            "ls-files",
+            "--others",
+            "--exclude-standard",
+            "-z",
+            "--full-name",
+        ],
+    )
+    .map_err(fail)?;
+    let mut out: Vec<PathBuf> = diff
+        .split('\0')
+        .chain(untracked.split('\0'))
+        .filter(|p| !p.is_empty())
+        .map(|p| top.join(p))
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "diff.external=",
+            "-c",
+            "core.hooksPath=/dev/null",
+        ])
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Keeps in the catalog only the checks whose inputs changed; returns what
+/// it did. `project_dir` holds the definitions.
+pub fn select(
+    loaded: &mut Loaded,
+    project_dir: &Path,
+    rev: &str,
+    changed: &[PathBuf],
+) -> SinceReport {
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let definitions: BTreeSet<PathBuf> = loaded
+        .definitions
+        .iter()
+        .map(|(name, _)| canonical(Path::new(name)))
+        .collect();
+    let policies = [project_dir.join("policies"), project_dir.join("frameworks")];
+    let definitions_changed = changed.iter().any(|c| {
+        definitions.contains(&canonical(c))
+            || policies.iter().any(|d| c.starts_with(canonical(d)))
+            || c.file_name()
+                .is_some_and(|n| n == crate::load::PROJECT_FILE)
+                && c.parent() == Some(canonical(project_dir).as_path())
+    });
+    let mut report = SinceReport {
+        rev: rev.to_owned(),
+        changed: changed.len(),
+        skipped: Vec::new(),
+        definitions_changed,
+    };
+    if definitions_changed {
+        return report;
+    }
+    let repo = canonical(&loaded.project.repository);
+    let in_repo: Vec<String> = changed
+        .iter()
+        .filter_map(|c| c.strip_prefix(&repo).ok())
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect();
+    let export_kinds: BTreeSet<&str> = loaded
+        .project
+        .exports
+        .iter()
+        .filter(|spec| {
+            crate::source::export::resolve(spec)
+                .map(|files| files.iter().any(|f| changed.contains(&canonical(f))))
+                .unwrap_or(true)
+        })
+        .map(|spec| spec.kind.name())
+        .collect();
+    let affected = |kind: &CheckKind| match kind {
+        CheckKind::Files { files, .. } => in_repo.iter().any(|p| files.selects(p)),
+        CheckKind::Records(r) => r.sources.iter().any(|s| match s {
+            RecordSource::Export(k) => export_kinds.contains(k.name()),
+            repo_source => crate::source::repo_files(*repo_source)
+                .is_some_and(|sel| in_repo.iter().any(|p| sel.selects(p))),
+        }),
+    };
+    report.skipped = loaded
+        .catalog
+        .checks
+        .values()
+        .filter(|c| !affected(&c.kind))
+        .map(|c| c.id.clone())
+        .collect();
+    let skipped: BTreeSet<CheckId> = report.skipped.iter().cloned().collect();
+    loaded.catalog.checks.retain(|id, _| !skipped.contains(id));
+    report
+}

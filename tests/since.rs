@@ -1,0 +1,147 @@
+//! Diff mode: `--since REV` runs only the checks whose inputs changed since
+//! the revision, names the skipped ones, and runs everything when the
+//! definitions changed.
+
+// Test helpers may panic: a panic is a test failure with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn check(dir: &Path, extra: &[&str]) -> (Output, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["check", "--format", "json", "--as-of", "2026-11-20"])
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out, json)
+}
+
+fn ids(report: &Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A git work tree with a project and a committed repository.
+fn work_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("repo/deploy")).unwrap();
+    std::fs::write(
+        root.join("assay.toml"),
+        "[project]\nname = \"s\"\nframeworks = [\"soc2\"]\nrepository = \"repo\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("repo/Dockerfile"), "FROM python:3.12\nUSER app\n").unwrap();
+    std::fs::write(root.join("repo/README.md"), "# service\n").unwrap();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "start"]);
+    dir
+}
+
+#[test]
+fn nothing_changed_skips_every_check() {
+    let dir = work_tree();
+    let (out, r) = check(dir.path(), &["--since", "HEAD"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ids(&r).is_empty());
+    assert_eq!(r["since"]["changed"], 0);
+    assert!(r["since"]["skipped"].as_array().unwrap().len() >= 19);
+}
+
+#[test]
+fn a_changed_dockerfile_runs_the_checks_that_read_it() {
+    let dir = work_tree();
+    std::fs::write(dir.path().join("repo/Dockerfile"), "FROM python:latest\n").unwrap();
+    let (out, r) = check(dir.path(), &["--since", "HEAD"]);
+    let ran = ids(&r);
+    for want in [
+        "docker.non-root",
+        "docker.pinned-base-image",
+        "repo.secrets.aws-access-key",
+    ] {
+        assert!(ran.contains(&want.to_owned()), "{want} not run: {ran:?}");
+    }
+    for skipped in [
+        "k8s.no-privileged",
+        "terraform.sg-no-public-ssh",
+        "aws.iam.console-mfa",
+    ] {
+        assert!(!ran.contains(&skipped.to_owned()), "{skipped} ran");
+        assert!(
+            r["since"]["skipped"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(skipped))
+        );
+    }
+    assert_eq!(out.status.code(), Some(1), "the root Dockerfile gates");
+    // An untracked new manifest counts as changed.
+    std::fs::write(
+        dir.path().join("repo/deploy/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    let (_, r) = check(dir.path(), &["--since", "HEAD"]);
+    assert!(ids(&r).contains(&"k8s.no-privileged".to_owned()));
+}
+
+#[test]
+fn a_changed_definition_runs_everything() {
+    let dir = work_tree();
+    let config = dir.path().join("assay.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("# reviewed\n");
+    std::fs::write(&config, text).unwrap();
+    let (_, r) = check(dir.path(), &["--since", "HEAD"]);
+    assert_eq!(r["since"]["definitions_changed"], true);
+    assert!(r["since"]["skipped"].as_array().unwrap().is_empty());
+    assert!(ids(&r).len() >= 19);
+}
+
+#[test]
+fn a_bad_revision_or_no_git_tree_is_a_usage_error() {
+    let dir = work_tree();
+    let (out, _) = check(dir.path(), &["--since", "no-such-branch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--since no-such-branch"));
+    let (out, _) = check(dir.path(), &["--since", "--output=x"]);
+    assert_eq!(out.status.code(), Some(2));
+    let plain = tempfile::tempdir().unwrap();
+    std::fs::write(plain.path().join("README.md"), "x").unwrap();
+    let (out, _) = check(plain.path(), &["--since", "HEAD"]);
+    assert_eq!(out.status.code(), Some(2));
+}
