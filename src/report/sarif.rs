@@ -54,7 +54,7 @@ fn run(report: &Report) -> Value {
         .checks
         .iter()
         .enumerate()
-        .flat_map(|(index, check)| check_results(index, check))
+        .flat_map(|(index, check)| check_results(index, check, &report.waivers))
         .collect();
     let target = report
         .targets
@@ -181,18 +181,28 @@ fn security_severity(severity: Severity) -> &'static str {
 
 /// A result per finding. Only failing, erroring and waived checks have
 /// findings, so no status filter is needed.
-fn check_results(rule_index: usize, check: &CheckReport) -> Vec<Value> {
+fn check_results(
+    rule_index: usize,
+    check: &CheckReport,
+    waivers: &[crate::outcome::WaiverReport],
+) -> Vec<Value> {
     let fingerprints = fingerprints(check);
     check
         .result
         .findings
         .iter()
         .zip(fingerprints)
-        .map(|(finding, fingerprint)| result(rule_index, check, finding, fingerprint))
+        .map(|(finding, fingerprint)| result(rule_index, check, finding, fingerprint, waivers))
         .collect()
 }
 
-fn result(rule_index: usize, check: &CheckReport, f: &Finding, fingerprint: String) -> Value {
+fn result(
+    rule_index: usize,
+    check: &CheckReport,
+    f: &Finding,
+    fingerprint: String,
+    waivers: &[crate::outcome::WaiverReport],
+) -> Value {
     let mut r = Map::new();
     r.insert("ruleId".into(), json!(check.result.id.as_str()));
     r.insert("ruleIndex".into(), json!(rule_index));
@@ -203,15 +213,33 @@ fn result(rule_index: usize, check: &CheckReport, f: &Finding, fingerprint: Stri
         "partialFingerprints".into(),
         json!({FINGERPRINT_KEY: fingerprint}),
     );
-    if let Some(waiver) = &f.waiver {
+    if let Some(state) = f.baseline {
+        let state = match state {
+            crate::outcome::BaselineState::New => "new",
+            crate::outcome::BaselineState::Unchanged => "unchanged",
+        };
+        r.insert("baselineState".into(), json!(state));
+    }
+    if let Some(id) = &f.waiver {
+        let waiver = waivers.iter().find(|w| &w.id == id);
+        let justification = match waiver {
+            Some(w) if w.inline => {
+                format!("{id}: {} (an assay:ignore in the file)", w.justification)
+            }
+            Some(w) => format!(
+                "{id}: {} (approved by {}, expires {})",
+                w.justification,
+                w.approver.as_deref().unwrap_or(""),
+                w.expires.as_deref().unwrap_or("")
+            ),
+            None => id.clone(),
+        };
         r.insert(
             "suppressions".into(),
             json!([{
-                "kind": "external",
+                "kind": if waiver.is_some_and(|w| w.inline) { "inSource" } else { "external" },
                 "status": "accepted",
-                // The waiver's id: its reason, approver and expiry are in
-                // the waiver file, and in the JSON report.
-                "justification": waiver,
+                "justification": justification,
             }]),
         );
     }
