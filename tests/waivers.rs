@@ -184,6 +184,50 @@ fn waivers_needing_attention_warn_on_stderr_and_show_in_the_summary() {
 }
 
 #[test]
+fn every_report_format_lists_waived_findings() {
+    let html = run(&[
+        "check",
+        PROJECT,
+        "--as-of",
+        "2026-11-20",
+        "--format",
+        "html",
+    ]);
+    let html = String::from_utf8_lossy(&html.stdout);
+    assert!(html.contains("id=\"waivers\""));
+    assert!(html.contains("waived: legacy-key"));
+    assert!(
+        html.contains(">too_long<") && html.contains(">unused<"),
+        "states shown"
+    );
+    let md = run(&[
+        "check",
+        PROJECT,
+        "--as-of",
+        "2026-11-20",
+        "--format",
+        "markdown",
+    ]);
+    assert!(String::from_utf8_lossy(&md.stdout).contains("waived"));
+    let sarif = run(&[
+        "check",
+        PROJECT,
+        "--as-of",
+        "2026-11-20",
+        "--format",
+        "sarif",
+    ]);
+    let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let suppressed = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["suppressions"].is_array())
+        .count();
+    assert_eq!(suppressed, 3);
+}
+
+#[test]
 fn a_control_waiver_changes_the_control_not_the_check() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("repo")).unwrap();

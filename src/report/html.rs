@@ -105,6 +105,9 @@ fn page(out: &mut String, report: &Report) -> fmt::Result {
     }
     failing(out, report)?;
     manual(out, report)?;
+    if !report.waivers.is_empty() {
+        waivers(out, report)?;
+    }
     out.push_str("</main>\n");
     footer(out, report)?;
     out.push_str("</body>\n</html>\n");
@@ -121,7 +124,7 @@ const RISK_SECTIONS: [(&str, &str); 4] = [
 const NAV: &str = "<nav><a href=\"#summary\">Summary</a><a href=\"#matrix\">Coverage matrix</a>\
 <a href=\"#risks\">Risks</a><a href=\"#exposed\">Exposed</a><a href=\"#fixes\">Next best fixes</a>\
 <a href=\"#value\">Control value</a><a href=\"#failing\">Failing checks</a>\
-<a href=\"#manual\">Manual controls</a></nav>\n";
+<a href=\"#manual\">Manual controls</a><a href=\"#waivers\">Waivers</a></nav>\n";
 
 fn open(out: &mut String, id: &str, title: &str) -> fmt::Result {
     writeln!(out, "<section id=\"{id}\">\n<h2>{title}</h2>")
@@ -927,11 +930,80 @@ fn finding_row(out: &mut String, f: &Finding) -> fmt::Result {
     if let Some(label) = &f.label {
         write!(out, "<code>{}</code>", Esc(label))?;
     }
-    write!(out, "</td><td>{}</td><td>", Esc(&f.message))?;
+    write!(out, "</td><td>{}", Esc(&f.message))?;
+    if let Some(w) = &f.waiver {
+        write!(
+            out,
+            " <span class=\"chip waived\">waived: {}</span>",
+            Esc(w)
+        )?;
+    }
+    out.push_str("</td><td>");
     if let Some(x) = &f.excerpt {
         write!(out, "<code class=\"excerpt\">{}</code>", Esc(x))?;
     }
     out.push_str("</td></tr>\n");
+    Ok(())
+}
+
+/// Every waiver: what it covers, why, who approved it, until when, its state
+/// on the as-of date and how many findings it covered.
+fn waivers(out: &mut String, report: &Report) -> fmt::Result {
+    open(out, "waivers", "Waivers")?;
+    let applied = report.waivers.iter().filter(|w| w.matched > 0).count();
+    writeln!(
+        out,
+        "<p class=\"lead\">{} waiver{}, {applied} applied. Waived findings do not gate; an \
+         expired waiver no longer applies.</p>",
+        report.waivers.len(),
+        plural(report.waivers.len())
+    )?;
+    out.push_str(
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Waiver</th><th>Covers</th><th>Justification</th>\
+         <th>Approver</th><th>Expires</th><th>State</th><th>Matched</th></tr></thead>\n<tbody>\n",
+    );
+    for w in &report.waivers {
+        let covers = [
+            w.check.as_deref(),
+            w.control.as_deref(),
+            w.path.as_deref(),
+            w.item.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+        // The state's name as the JSON report spells it (`too_long`).
+        let state = serde_json::to_value(w.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let unused = w.state == crate::outcome::WaiverState::Active && w.matched == 0;
+        let state = if unused { "unused".to_owned() } else { state };
+        let class = match w.state {
+            _ if unused => "waived",
+            crate::outcome::WaiverState::Active => "pass",
+            crate::outcome::WaiverState::Expiring => "waived",
+            _ => "fail",
+        };
+        writeln!(
+            out,
+            "<tr><td><code>{}</code><div class=\"sub\">{}</div></td><td><code>{}</code></td><td>{}</td>\
+             <td>{}</td><td>{}</td><td><span class=\"chip {class}\">{}</span></td><td>{}</td></tr>",
+            Esc(&w.id),
+            Esc(&w.source),
+            Esc(&covers),
+            Esc(&w.justification),
+            Esc(w
+                .approver
+                .as_deref()
+                .unwrap_or(if w.inline { "inline" } else { "" })),
+            Esc(w.expires.as_deref().unwrap_or("")),
+            Esc(&state),
+            w.matched
+        )?;
+    }
+    out.push_str("</tbody>\n</table></div>\n</section>\n");
     Ok(())
 }
 
@@ -1251,6 +1323,7 @@ table.matrix tbody th{min-width:200px}
 .chip.fail,.badge.fail{background:var(--fail-bg);color:var(--fail)}
 .chip.error,.badge.error{background:var(--error-bg);color:var(--error)}
 .chip.na,.badge.na{background:var(--na-bg);color:var(--na)}
+.chip.waived,.badge.waived{background:#fff4d6;color:#7a5200}
 .chip.manual,.badge.manual{background:var(--manual-bg);color:var(--manual)}
 .chip.manual.risky{font-weight:700;box-shadow:inset 0 0 0 1px var(--manual)}
 dl.unattested dt{font-weight:600;margin-top:8px}
