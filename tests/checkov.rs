@@ -23,6 +23,7 @@
     clippy::indexing_slicing
 )]
 
+mod common;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -187,7 +188,6 @@ fn is_executable(path: &Path) -> bool {
 
 /// The Checkov executable, or `None` when the test is to be skipped.
 fn checkov() -> Option<PathBuf> {
-    let required = std::env::var("ASSAY_REQUIRE_PEERS").is_ok_and(|v| v == "1");
     let problem = match std::env::var_os("ASSAY_CHECKOV") {
         None => "ASSAY_CHECKOV is not set".to_owned(),
         Some(p) if p.is_empty() => "ASSAY_CHECKOV is empty".to_owned(),
@@ -199,16 +199,7 @@ fn checkov() -> Option<PathBuf> {
             format!("ASSAY_CHECKOV={} is not an executable file", path.display())
         }
     };
-    if required {
-        panic!(
-            "Checkov is required (ASSAY_REQUIRE_PEERS=1) but {problem}; \
-             ./scripts/test installs it and sets ASSAY_CHECKOV"
-        );
-    }
-    println!(
-        "skipped: Checkov is not installed ({problem}); ./scripts/test installs it and runs this test"
-    );
-    None
+    common::unavailable("Checkov", &problem, "ASSAY_CHECKOV")
 }
 
 /// The Checkov check ids to run: every mapped one.

@@ -19,33 +19,13 @@
 mod common;
 use assay::outcome::{EvalError, Status};
 use assay::report::{Report, junit, sarif};
-use common::planted_secrets;
+use common::{Run, assay, planted_secrets};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
 const AS_OF: &str = "2026-11-20";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn assay(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
 
 /// The demo in one format; it has violations, so it exits 1.
 fn demo(format: &str) -> String {
@@ -437,19 +417,14 @@ fn sarif_marks_waived_findings_suppressed_and_check_errors_as_notifications() {
 
 /// The Python with junitparser, or `None` when the test is to be skipped.
 fn junit_python() -> Option<String> {
-    let required = std::env::var("ASSAY_REQUIRE_PEERS").is_ok_and(|v| v == "1");
     match std::env::var("ASSAY_JUNIT_PYTHON") {
-        Ok(p) if !p.is_empty() => return Some(p),
-        _ if required => panic!(
-            "junitparser is required (ASSAY_REQUIRE_PEERS=1) but ASSAY_JUNIT_PYTHON is not set; \
-             ./scripts/test installs it and sets it"
+        Ok(p) if !p.is_empty() => Some(p),
+        _ => common::unavailable(
+            "junitparser",
+            "ASSAY_JUNIT_PYTHON is not set",
+            "ASSAY_JUNIT_PYTHON",
         ),
-        _ => {}
     }
-    println!(
-        "skipped: ASSAY_JUNIT_PYTHON is not set; ./scripts/test installs junitparser and runs this test"
-    );
-    None
 }
 
 /// The XML as junitparser reads it (tests/reference/read_junit.py).

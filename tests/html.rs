@@ -17,7 +17,7 @@
 )]
 
 mod common;
-use common::planted_secrets;
+use common::{assay, planted_secrets};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -30,26 +30,6 @@ const SECTIONS: [&str; 8] = [
 
 /// A hung browser fails the test instead of hanging the run.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn assay(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
 
 fn demo_html() -> String {
     let run = assay(&[
@@ -292,7 +272,6 @@ fn a_merged_report_says_it_has_no_risk_analysis() {
 
 /// The Chromium executable, or `None` when the test is to be skipped.
 fn chromium() -> Option<PathBuf> {
-    let required = std::env::var("ASSAY_REQUIRE_PEERS").is_ok_and(|v| v == "1");
     let problem = match std::env::var_os("ASSAY_CHROMIUM").filter(|p| !p.is_empty()) {
         Some(p) => {
             let path = PathBuf::from(&p);
@@ -317,16 +296,7 @@ fn chromium() -> Option<PathBuf> {
             }
         },
     };
-    if required {
-        panic!(
-            "Chromium is required (ASSAY_REQUIRE_PEERS=1) but {problem}; \
-             ./scripts/test installs it and sets ASSAY_CHROMIUM"
-        );
-    }
-    println!(
-        "skipped: Chromium is not installed ({problem}); ./scripts/test installs it and runs this test"
-    );
-    None
+    common::unavailable("Chromium", &problem, "ASSAY_CHROMIUM")
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {

@@ -16,6 +16,7 @@
     clippy::indexing_slicing
 )]
 
+mod common;
 use assay::engine::{self, EngineOptions, FrameworkResult};
 use assay::load::{self, Loaded};
 use assay::model::{LossRange, Risk, RiskId, Selection};
@@ -382,19 +383,14 @@ fn the_monte_carlo_mean_agrees_with_the_closed_form() {
 
 /// The Python with numpy and scipy, or `None` when the test is to be skipped.
 fn numpy_python() -> Option<String> {
-    let required = std::env::var("ASSAY_REQUIRE_PEERS").is_ok_and(|v| v == "1");
     match std::env::var("ASSAY_NUMPY_PYTHON") {
-        Ok(p) if !p.is_empty() => return Some(p),
-        _ if required => panic!(
-            "numpy is required (ASSAY_REQUIRE_PEERS=1) but ASSAY_NUMPY_PYTHON is not set; \
-             ./scripts/test installs it and sets it"
+        Ok(p) if !p.is_empty() => Some(p),
+        _ => common::unavailable(
+            "numpy",
+            "ASSAY_NUMPY_PYTHON is not set",
+            "ASSAY_NUMPY_PYTHON",
         ),
-        _ => {}
     }
-    println!(
-        "skipped: ASSAY_NUMPY_PYTHON is not set; ./scripts/test installs numpy and runs this test"
-    );
-    None
 }
 
 #[test]

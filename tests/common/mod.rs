@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 
 // Test helpers may panic: a panic is a test failure with its message.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic, dead_code)]
 
 /// Secrets planted in the demo, read from the files so the tests hold none:
 /// the AWS access key id in settings.py and the private key's body lines.
@@ -21,4 +21,47 @@ pub fn planted_secrets() -> Vec<String> {
     secrets.dedup();
     assert!(secrets.len() >= 2);
     secrets
+}
+
+/// A run of the assay binary: exit code and output, without colour and
+/// without `SOURCE_DATE_EPOCH` from the environment.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn assay_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_assay"));
+    cmd.args(args)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+pub fn assay(args: &[&str]) -> Run {
+    assay_env(args, &[])
+}
+
+/// A peer tool is missing: in the full run (`ASSAY_REQUIRE_PEERS=1`, set by
+/// `./scripts/test`) that fails the test; otherwise it is skipped, saying so.
+pub fn unavailable<T>(tool: &str, problem: &str, variable: &str) -> Option<T> {
+    if std::env::var("ASSAY_REQUIRE_PEERS").is_ok_and(|v| v == "1") {
+        panic!(
+            "{tool} is required (ASSAY_REQUIRE_PEERS=1) but {problem}; \
+             ./scripts/test installs it and sets {variable}"
+        );
+    }
+    println!(
+        "skipped: {tool} is not available ({problem}); ./scripts/test installs it and runs this test"
+    );
+    None
 }
