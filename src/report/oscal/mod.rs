@@ -1,0 +1,278 @@
+//! OSCAL 1.1.3 assessment results (`assay check --format oscal`).
+//!
+//! One `result` per run: an observation per check (and per attestation), a
+//! finding per framework control, the ranked risks with their figures as
+//! facets, and every hashed input as a back-matter resource that evidence
+//! cites by `#uuid`. assay has no OSCAL assessment plan, so `import-ap`
+//! points at a back-matter resource saying that the plan is the assay
+//! configuration.
+//!
+//! Every uuid is a version 5 uuid of a fixed namespace and a name that says
+//! what it identifies within the run (`observation/<run>/check/<id>`), so one
+//! report always gives the same bytes while two projects or two as-of times
+//! never share a uuid. The document's own uuid is derived from its content:
+//! OSCAL asks for a new one whenever the document changes.
+//!
+//! The document's skeleton and its uuids are here; each part of the result
+//! has its module: `observations` (what was examined), `findings` (a
+//! conclusion per control), `risks`, and `evidence` (the hashed files, cited
+//! and listed in back-matter). `fields` holds OSCAL's field syntax.
+
+mod evidence;
+mod fields;
+mod findings;
+mod observations;
+mod risks;
+
+use crate::inputs::Input;
+use crate::report::{ControlReport, Counts, FrameworkReport, Report};
+use evidence::Evidence;
+use fields::{money, one_line, or, prop, props, timestamp};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// assay's namespace for props and facets (OSCAL lets a namespace define any names).
+pub const NS: &str = "https://github.com/assay-compliance/assay/ns/oscal";
+const OSCAL_VERSION: &str = "1.1.3";
+
+/// An OSCAL 1.1.3 assessment-results document of `report`, citing `inputs`
+/// (the files examined, with their SHA-256) as evidence.
+pub fn assessment_results(report: &Report, inputs: &[Input]) -> Value {
+    let ids = Ids::new(report);
+    let evidence = Evidence::new(report, inputs);
+    let mut doc = json!({
+        "metadata": metadata(report, &ids),
+        "import-ap": {
+            "href": format!("#{}", ids.plan()),
+            "remarks": "assay writes no OSCAL assessment plan: the resource cited stands for it.",
+        },
+        "results": [result(report, &ids, &evidence)],
+        "back-matter": { "resources": evidence.resources(report, &ids) },
+    });
+    prune(&mut doc);
+    let content = serde_json::to_vec(&doc).unwrap_or_default();
+    let uuid = Uuid::new_v5(&ids.namespace, &content);
+    if let Some(map) = doc.as_object_mut() {
+        map.insert("uuid".to_owned(), json!(uuid.to_string()));
+    }
+    json!({ "assessment-results": doc })
+}
+
+/// Deterministic uuids, scoped to one run: the project and its as-of time.
+struct Ids {
+    namespace: Uuid,
+    run: String,
+}
+
+impl Ids {
+    fn new(report: &Report) -> Self {
+        Self {
+            namespace: Uuid::new_v5(&Uuid::NAMESPACE_URL, NS.as_bytes()),
+            run: format!("{}@{}", project_name(report), report.as_of),
+        }
+    }
+
+    fn of(&self, kind: &str, subject: &str) -> String {
+        let name = format!("{kind}/{}/{subject}", self.run);
+        Uuid::new_v5(&self.namespace, name.as_bytes()).to_string()
+    }
+
+    fn tool(&self) -> String {
+        self.of("component", "assay")
+    }
+
+    fn plan(&self) -> String {
+        self.of("resource", "assessment-plan")
+    }
+
+    fn manifest(&self) -> String {
+        self.of("resource", "repository-manifest")
+    }
+
+    fn check(&self, id: &str) -> String {
+        self.of("observation", &format!("check/{id}"))
+    }
+
+    fn attestation(&self, framework: &str, control: &str) -> String {
+        self.of("observation", &format!("attestation/{framework}/{control}"))
+    }
+
+    fn risk(&self, id: &str) -> String {
+        self.of("risk", id)
+    }
+
+    fn party(&self, name: &str) -> String {
+        self.of("party", name)
+    }
+}
+
+fn project_name(report: &Report) -> String {
+    let p = &report.project;
+    p.name
+        .clone()
+        .or_else(|| p.config.clone())
+        .or_else(|| report.targets.first().map(|t| t.path.clone()))
+        .unwrap_or_else(|| "assay".to_owned())
+}
+
+fn metadata(report: &Report, ids: &Ids) -> Value {
+    let at = timestamp(&report.as_of);
+    let tool = format!("{} {}", report.tool.name, report.tool.version);
+    let parties: Vec<Value> = attesters(report)
+        .into_iter()
+        .map(|name| json!({ "uuid": ids.party(name), "type": "person", "name": name }))
+        .collect();
+    json!({
+        "title": one_line(&format!("assay assessment results: {}", project_name(report))),
+        "published": at,
+        "last-modified": at,
+        "version": or(&report.tool.version, "unknown"),
+        "oscal-version": OSCAL_VERSION,
+        "props": props([
+            prop("tool", tool),
+            prop("report-schema-version", report.schema_version.to_string()),
+        ]),
+        "parties": parties,
+    })
+}
+
+/// The people who signed attestations: OSCAL names them as parties.
+fn attesters(report: &Report) -> BTreeSet<&str> {
+    controls(report)
+        .filter_map(|(_, c)| c.attestation.as_ref())
+        .map(|a| a.attested_by.as_str())
+        .filter(|name| !name.trim().is_empty())
+        .collect()
+}
+
+fn controls(report: &Report) -> impl Iterator<Item = (&FrameworkReport, &ControlReport)> {
+    report
+        .frameworks
+        .iter()
+        .flat_map(|fw| fw.controls.iter().map(move |c| (fw, c)))
+}
+
+fn result(report: &Report, ids: &Ids, evidence: &Evidence<'_>) -> Value {
+    let at = timestamp(&report.as_of);
+    let title = format!(
+        "assay check of {} as of {}",
+        project_name(report),
+        report.as_of
+    );
+    let mut observations: Vec<Value> = report
+        .checks
+        .iter()
+        .map(|c| observations::check(c, report, ids, evidence))
+        .collect();
+    observations.extend(
+        controls(report)
+            .filter_map(|(fw, c)| Some((fw, c, c.attestation.as_ref()?)))
+            .map(|(fw, c, a)| observations::attestation(fw, c, a, ids)),
+    );
+    // In rank order, as the report lists them.
+    let risks: Vec<Value> = risks::ranked(report)
+        .map(|r| risks::risk(r, report, ids))
+        .collect();
+    let linked: BTreeSet<&str> = risks::ranked(report).map(|r| r.id.as_str()).collect();
+    let findings: Vec<Value> = controls(report)
+        .map(|(fw, c)| findings::finding(fw, c, report, ids, &linked))
+        .collect();
+    json!({
+        "uuid": ids.of("result", "result"),
+        "title": one_line(&title),
+        "description": result_description(report),
+        "start": at,
+        "end": at,
+        "props": result_props(report),
+        "local-definitions": { "assessment-assets": assessment_assets(report, ids) },
+        "reviewed-controls": { "control-selections": findings::control_selections(report) },
+        "observations": observations,
+        "risks": risks,
+        "findings": findings,
+    })
+}
+
+fn result_description(report: &Report) -> String {
+    let targets: Vec<&str> = report.targets.iter().map(|t| t.path.as_str()).collect();
+    let frameworks: Vec<&str> = report.frameworks.iter().map(|f| f.name.as_str()).collect();
+    let gate = if report.gate.passed {
+        "passed".to_owned()
+    } else {
+        format!("failed on {} check(s)", report.gate.gated.len())
+    };
+    format!(
+        "Automated evaluation by {} {} of {} and {} export(s) against {}.\n\n\
+         Checks: {}. Controls: {}. Gate (fail on {}): {gate}.",
+        report.tool.name,
+        report.tool.version,
+        or(&targets.join(", "), "no repository"),
+        report.exports.len(),
+        or(&frameworks.join(", "), "no framework"),
+        counts(&report.summary.checks),
+        counts(&report.summary.controls),
+        report.gate.fail_on,
+    )
+}
+
+fn counts(c: &Counts) -> String {
+    format!(
+        "{} pass, {} fail, {} error, {} not applicable, {} manual",
+        c.pass, c.fail, c.error, c.not_applicable, c.manual
+    )
+}
+
+fn result_props(report: &Report) -> Vec<Value> {
+    let mut list = vec![
+        prop("gate-passed", report.gate.passed.to_string()),
+        prop("fail-on", report.gate.fail_on.as_str()),
+    ];
+    if let Some(r) = &report.risks {
+        list.extend([
+            prop("currency", &r.currency),
+            prop("inherent-ale", money(r.totals.inherent_ale)),
+            prop("residual-ale", money(r.totals.residual_ale)),
+            prop("risk-loss-model", &r.method.loss_model),
+            prop("risk-seed", &r.method.seed),
+            prop("risk-trials", r.method.trials.to_string()),
+        ]);
+    }
+    props(list)
+}
+
+/// The tool, declared so that origins can name it as their actor.
+fn assessment_assets(report: &Report, ids: &Ids) -> Value {
+    let title = format!("{} {}", report.tool.name, report.tool.version);
+    json!({
+        "components": [{
+            "uuid": ids.tool(),
+            "type": "software",
+            "title": one_line(&title),
+            "description": "assay, the compliance-as-code evaluator that produced these results.",
+            "status": { "state": "operational" },
+        }],
+        "assessment-platforms": [{
+            "uuid": ids.of("assessment-platform", "assay"),
+            "title": "assay",
+            "uses-components": [{ "component-uuid": ids.tool() }],
+        }],
+    })
+}
+
+/// assay as the actor behind an observation, finding or risk.
+fn tool_origin(ids: &Ids) -> Value {
+    json!({ "actors": [{ "type": "tool", "actor-uuid": ids.tool() }] })
+}
+
+/// Drops nulls and empty arrays: OSCAL's JSON schema wants every array it
+/// allows to have at least one item, and optional fields absent.
+fn prune(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, x| !(x.is_null() || x.as_array().is_some_and(Vec::is_empty)));
+            map.values_mut().for_each(prune);
+        }
+        Value::Array(items) => items.iter_mut().for_each(prune),
+        _ => {}
+    }
+}
