@@ -266,3 +266,18 @@ expires = 2027-01-01
     assert_eq!(check(&r, "docker.non-root")["status"], "fail");
     assert_eq!(r["waivers"][0]["matched"], 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_waivers_file_that_is_a_link_is_refused_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("assay.toml"), "[project]\nname = \"l\"\n").unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", dir.path().join("waivers.toml")).unwrap();
+    let out = run(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("waivers.toml") && stderr.contains("link is not followed"),
+        "{stderr}"
+    );
+}

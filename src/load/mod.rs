@@ -132,8 +132,15 @@ fn waivers(
         .filter_map(|w| waiver::compile(w, config, catalog, policy, &mut seen, errors))
         .collect();
     let path = dir.join(WAIVERS_FILE);
+    let meta = std::fs::symlink_metadata(&path);
     // Not through a link: the file is part of the (untrusted) project.
-    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+    if meta.as_ref().is_ok_and(|m| !m.is_file()) {
+        errors.push(LoadError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other("not a regular file (a link is not followed)"),
+        });
+    }
+    if meta.is_ok_and(|m| m.is_file()) {
         match read(&path, Layer::Project) {
             Ok(file) => {
                 definitions.push((file.name.clone(), file.text.clone()));
