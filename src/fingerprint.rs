@@ -18,7 +18,7 @@ const LENGTH: usize = 32;
 
 /// The hash of matched bytes, kept on a finding until [`assign`] folds it in.
 pub fn content(bytes: &[u8]) -> String {
-    crate::load::hex(&Sha256::digest(bytes))
+    crate::inputs::sha256(bytes)
 }
 
 /// Sets every finding's fingerprint; `findings` are in their report order.
@@ -31,7 +31,7 @@ pub fn assign(check: &CheckId, findings: &mut [Finding]) {
         let mut h = Sha256::new();
         h.update(base.as_bytes());
         h.update(n.to_string().as_bytes());
-        let mut hex = crate::load::hex(&h.finalize());
+        let mut hex = crate::inputs::hex(&h.finalize());
         hex.truncate(LENGTH);
         f.fingerprint = Some(hex);
     }
@@ -51,7 +51,7 @@ fn base(check: &CheckId, f: &Finding) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    crate::load::hex(&h.finalize())
+    crate::inputs::hex(&h.finalize())
 }
 
 #[cfg(test)]

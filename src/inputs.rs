@@ -2,6 +2,7 @@
 //! needs to know that the evidence describes these bytes and no others.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// One input file, its size and SHA-256 at the moment it was examined.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -27,4 +28,20 @@ pub enum InputKind {
     Export,
     /// A file an attestation cites.
     Attestation,
+}
+
+/// Lower-case hex SHA-256 of `bytes`: how every digest assay reports is written.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

@@ -452,10 +452,7 @@ fn a_signed_bundle_verifies_with_its_key_and_only_with_it() {
         "size": 15,
         "sha256": "3c6a1bf5b7f01c6d27ab8f0ff1b06a1b4f3a36ba8d9b2a6c2a4dd6c0e0b4c8f7",
     });
-    let digest = {
-        use sha2::Digest;
-        assay::load::hex(&sha2::Sha256::digest(b"<p>all good</p>"))
-    };
+    let digest = assay::inputs::sha256(b"<p>all good</p>");
     manifest["files"]["report.html"]["sha256"] = Value::from(digest);
     let mut bytes = serde_json_canonicalizer::to_vec(&manifest).unwrap();
     bytes.push(b'\n');

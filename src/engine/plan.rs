@@ -8,7 +8,6 @@ use crate::source::{self, HclFile, Parsed, Record};
 use crate::walk::TreeFile;
 use globset::{GlobSet, GlobSetBuilder};
 use regex::bytes::{RegexSet, RegexSetBuilder};
-use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::io::Read;
 
@@ -189,7 +188,7 @@ impl<'a> Plan<'a> {
         checks.extend(readers.iter().flat_map(|r| self.readers_checks(*r)));
         Kept {
             size,
-            sha256: crate::load::hex(&Sha256::digest(bytes)),
+            sha256: crate::inputs::sha256(bytes),
             copy: (size <= copy_limit).then(|| bytes.to_vec()),
             checks,
         }

@@ -124,7 +124,7 @@ fn hash_file(path: &Path, copy_limit: u64) -> std::io::Result<(u64, String, Opti
         }
     }
     let copy = (size <= copy_limit).then_some(copy);
-    Ok((size, crate::load::hex(&hasher.finalize()), copy))
+    Ok((size, crate::inputs::hex(&hasher.finalize()), copy))
 }
 
 /// `path` relative to the project directory when it lies inside it.

@@ -32,8 +32,4 @@ pub(crate) fn canonical<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json_canonicalizer::to_vec(value).unwrap_or_default()
 }
 
-/// Lower-case hex SHA-256.
-pub(crate) fn sha256(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    crate::load::hex(&Sha256::digest(bytes))
-}
+pub(crate) use crate::inputs::sha256;

@@ -9,7 +9,6 @@ use super::registry::suggest;
 use super::source::{SourceFile, span};
 use crate::model::{Attestation, Catalog, Control, ControlId, EvidenceFile, FrameworkId, Origin};
 use jiff::civil::Date;
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use toml::Spanned;
 
@@ -190,7 +189,7 @@ fn evidence_file(
         Ok(bytes) => Some(EvidenceFile {
             path: path.get_ref().clone(),
             size: bytes.len() as u64,
-            sha256: hex(&Sha256::digest(&bytes)),
+            sha256: crate::inputs::sha256(&bytes),
         }),
         Err(e) => {
             errors.push(problem(format!(
@@ -200,15 +199,4 @@ fn evidence_file(
             None
         }
     }
-}
-
-/// Lower-case hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }

@@ -16,7 +16,6 @@ mod risk;
 mod source;
 mod waiver;
 
-pub use attestation::hex;
 pub use check::{ASSERTIONS, DOCKERFILE_GLOBS, REGEX_SIZE_LIMIT, build_regex};
 pub use error::{FirstDefinition, LoadError, LoadErrors};
 pub use example::DEFAULT_AS_OF;
