@@ -13,8 +13,7 @@ use super::{CheckReport, Report};
 use crate::model::Severity;
 use crate::outcome::Finding;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 /// The OASIS schema this document follows (2.1.0 with errata 01).
@@ -32,9 +31,6 @@ const SRCROOT: &str = "%SRCROOT%";
 /// Export files are named as given on the command line or in `assay.toml`,
 /// so relative ones resolve against the directory assay ran in.
 const WORKINGDIR: &str = "WORKINGDIR";
-
-/// Hex digits kept of a computed fingerprint: 128 bits.
-const FINGERPRINT_LENGTH: usize = 32;
 
 /// The SARIF log, pretty-printed, with a final newline.
 pub fn render(report: &Report) -> String {
@@ -341,50 +337,26 @@ fn uri_path(path: &str) -> String {
     out
 }
 
-/// The finding's own fingerprint when the engine set one; otherwise a hash
-/// of the check, the file or export, the item and the message, numbered
-/// among equal findings of the check in report order. Never the line or the
-/// column, which shift when lines are inserted above.
+/// The finding's own fingerprint when the engine set one; otherwise (a
+/// report from before fingerprints, merged) the engine's fingerprint
+/// computed now, from the message in place of the matched content. Never
+/// the line or the column, which shift when lines are inserted above.
 fn fingerprints(check: &CheckReport) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    check
-        .result
-        .findings
-        .iter()
-        .map(|f| {
-            if let Some(own) = &f.fingerprint {
-                return own.clone();
-            }
-            let base = fingerprint_base(check.result.id.as_str(), f);
-            let n = seen.entry(base.clone()).or_insert(0);
-            *n += 1;
-            let mut hex = sha256_hex(&[&base, &n.to_string()]);
-            hex.truncate(FINGERPRINT_LENGTH);
-            hex
-        })
-        .collect()
-}
-
-fn fingerprint_base(check: &str, f: &Finding) -> String {
-    // An export is named by its declared name, not its file, whose name may
-    // carry the date it was taken.
-    let place = f.export.as_deref().or(f.path.as_deref()).unwrap_or("");
-    let item = f.label.as_deref().or(f.pointer.as_deref()).unwrap_or("");
-    sha256_hex(&[check, place, item, &f.message])
-}
-
-/// SHA-256 of the parts, each ended by a NUL so that no two splits of the
-/// same bytes collide.
-fn sha256_hex(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    for part in parts {
-        h.update(part.as_bytes());
-        h.update([0]);
+    let findings = &check.result.findings;
+    let own = |f: &Finding| f.fingerprint.clone();
+    if findings.iter().all(|f| f.fingerprint.is_some()) {
+        return findings.iter().filter_map(own).collect();
     }
-    h.finalize().iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    let mut computed = findings.clone();
+    for f in &mut computed {
+        f.fingerprint = None;
+    }
+    crate::fingerprint::assign(&check.result.id, &mut computed);
+    findings
+        .iter()
+        .zip(computed)
+        .map(|(f, c)| own(f).or(c.fingerprint).unwrap_or_default())
+        .collect()
 }
 
 /// Checks that could not be fully evaluated, and directories that could not
