@@ -467,12 +467,7 @@ fn check(args: &CheckArgs) -> Exit {
         Err(exit) => return exit,
     };
     let inputs = match inputs_of(&mut done, &args.eval, 0) {
-        Ok(kept) => {
-            let mut inputs: Vec<Input> = kept.into_iter().map(|k| k.input).collect();
-            inputs.sort();
-            inputs.dedup();
-            inputs
-        }
+        Ok(kept) => kept.into_iter().map(|k| k.input).collect::<Vec<Input>>(),
         Err(exit) => return exit,
     };
     let report = report_of(
@@ -590,9 +585,7 @@ fn evidence(args: &EvidenceArgs) -> Exit {
         None,
         crate::risk::simulate::CHECK_TRIALS,
     );
-    let mut inputs: Vec<Input> = kept.iter().map(|k| k.input.clone()).collect();
-    inputs.sort();
-    inputs.dedup();
+    let inputs: Vec<Input> = kept.iter().map(|k| k.input.clone()).collect();
     let mut bundle = crate::evidence::build(crate::evidence::BundleRun {
         report: &report,
         catalog: &catalog,

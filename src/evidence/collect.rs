@@ -14,8 +14,9 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
 
-/// Every input of the run. `dir` is the project directory, which paths of
-/// definitions, exports and attestation evidence are made relative to.
+/// Every input of the run, sorted by kind then path, each once (two
+/// attestations may cite one file). `dir` is the project directory, which
+/// paths of definitions, exports and attestation evidence are made relative to.
 pub fn collect(
     dir: &Path,
     loaded: &Loaded,
@@ -68,6 +69,8 @@ pub fn collect(
             });
         }
     }
+    kept.sort_by(|a, b| a.input.cmp(&b.input));
+    kept.dedup_by(|a, b| a.input.kind == b.input.kind && a.input.path == b.input.path);
     Ok(kept)
 }
 

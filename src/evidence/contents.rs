@@ -43,6 +43,7 @@ pub struct KeptInput {
 pub struct BundleRun<'a> {
     pub report: &'a Report,
     pub catalog: &'a Catalog,
+    /// As [`super::collect`] gives them: sorted, each input once.
     pub inputs: Vec<KeptInput>,
     /// The command line, program name first.
     pub command: Vec<String>,
@@ -57,9 +58,7 @@ pub fn build(run: BundleRun<'_>) -> Bundle {
     let redactor = Redactor::new(run.catalog);
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut inputs: Vec<ManifestInput> = Vec::new();
-    let mut kept = run.inputs;
-    kept.sort_by(|a, b| a.input.cmp(&b.input));
-    kept.dedup_by(|a, b| a.input.kind == b.input.kind && a.input.path == b.input.path);
+    let kept = run.inputs;
     for k in &kept {
         let mut entry = ManifestInput {
             kind: k.input.kind,
