@@ -64,7 +64,7 @@ fn resolve_control(
     errors: &mut Vec<LoadError>,
 ) -> Option<(FrameworkId, ControlId)> {
     let text = name.get_ref();
-    let control = find_control(name, file, catalog, errors)?;
+    let (framework, control) = find_control(name, file, catalog, errors)?;
     if !control.is_manual() {
         errors.push(LoadError::InvalidValue {
             message: format!(
@@ -81,20 +81,17 @@ fn resolve_control(
         });
         return None;
     }
-    Some((control_framework(text), control.id.clone()))
+    Some((framework, control.id.clone()))
 }
 
-fn control_framework(text: &str) -> FrameworkId {
-    FrameworkId::new(text.split_once(':').map(|(fw, _)| fw).unwrap_or(text))
-}
-
-/// The control a `framework:control` names, or a diagnostic with a suggestion.
+/// The framework and control a `framework:control` names, or a diagnostic
+/// with a suggestion.
 pub(super) fn find_control<'c>(
     name: &Spanned<String>,
     file: &SourceFile,
     catalog: &'c Catalog,
     errors: &mut Vec<LoadError>,
-) -> Option<&'c Control> {
+) -> Option<(FrameworkId, &'c Control)> {
     let text = name.get_ref();
     let unknown = |help: Option<String>| LoadError::UnknownReference {
         kind: "control",
@@ -117,16 +114,17 @@ pub(super) fn find_control<'c>(
         errors.push(unknown(Some(help)));
         return None;
     };
+    let framework = FrameworkId::new(fw);
     let control = catalog
         .frameworks
-        .get(&FrameworkId::new(fw))
+        .get(&framework)
         .and_then(|f| f.controls.iter().find(|c| c.id.as_str() == id));
     let Some(control) = control else {
         let known: Vec<String> = catalog.all_controls().map(|c| c.qualified_id()).collect();
         errors.push(unknown(suggest(text, known.iter().map(String::as_str))));
         return None;
     };
-    Some(control)
+    Some((framework, control))
 }
 
 /// A TOML local date (`2026-10-01`) or the same written as a string.

@@ -7,7 +7,7 @@ use super::error::LoadError;
 use super::raw::{RawWaiver, RawWaiverPolicy};
 use super::registry::suggest;
 use super::source::{SourceFile, span};
-use crate::model::{Catalog, CheckId, FrameworkId, Origin, Waiver, WaiverPolicy, WaiverTarget};
+use crate::model::{Catalog, CheckId, Origin, Waiver, WaiverPolicy, WaiverTarget};
 use globset::GlobBuilder;
 use toml::Spanned;
 
@@ -126,11 +126,7 @@ fn target(
             }
         }
         (None, Some(control)) => {
-            let found = find_control(control, file, catalog, errors)?;
-            let framework = control
-                .get_ref()
-                .split_once(':')
-                .map(|(fw, _)| FrameworkId::new(fw))?;
+            let (framework, found) = find_control(control, file, catalog, errors)?;
             Some(WaiverTarget::Control {
                 framework,
                 control: found.id.clone(),

@@ -78,18 +78,14 @@ pub fn summary(out: &mut String, a: &RiskAnalysis) {
 
 fn totals(out: &mut String, a: &RiskAnalysis) {
     let t = &a.totals;
-    let saved = t.inherent_ale - t.residual_ale;
+    let saved = t.saved();
     let _ = writeln!(
         out,
         "expected annual loss: {} inherent, {} residual after passing controls ({} a year saved, {:.1}%)",
         money(t.inherent_ale),
         money(t.residual_ale),
         money(saved),
-        if t.inherent_ale > 0.0 {
-            100.0 * saved / t.inherent_ale
-        } else {
-            0.0
-        }
+        t.saved_percent()
     );
     let _ = writeln!(
         out,

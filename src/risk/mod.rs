@@ -84,6 +84,22 @@ pub struct Totals {
     pub residual: Simulated,
 }
 
+impl Totals {
+    /// Expected annual loss the passing controls save.
+    pub fn saved(&self) -> f64 {
+        self.inherent_ale - self.residual_ale
+    }
+
+    /// The saving as a percentage of the inherent loss (0 with no loss).
+    pub fn saved_percent(&self) -> f64 {
+        if self.inherent_ale > 0.0 {
+            100.0 * self.saved() / self.inherent_ale
+        } else {
+            0.0
+        }
+    }
+}
+
 /// One risk with its inputs and results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RiskEntry {

@@ -42,7 +42,7 @@ pub(super) fn sections(out: &mut String, analysis: Option<&RiskAnalysis>) -> fmt
 fn risks(out: &mut String, a: &RiskAnalysis) -> fmt::Result {
     open(out, "risks", "Ranked risks")?;
     let t = &a.totals;
-    let saved = t.inherent_ale - t.residual_ale;
+    let saved = t.saved();
     let cur = Esc(&a.currency);
     write!(
         out,
@@ -73,11 +73,7 @@ fn risks(out: &mut String, a: &RiskAnalysis) -> fmt::Result {
         money(t.inherent_ale),
         money(t.residual_ale),
         money(saved),
-        if t.inherent_ale > 0.0 {
-            100.0 * saved / t.inherent_ale
-        } else {
-            0.0
-        },
+        t.saved_percent(),
         money(t.residual.p50),
         money(t.residual.p90),
         money(t.residual.p99),
