@@ -107,24 +107,27 @@ pub fn apply(
         .iter()
         .filter(|w| in_force(state(w, today, project.waiver_policy)))
         .collect();
+    // Directives by file: a finding looks only at those of its own file.
+    let mut by_path: BTreeMap<&str, Vec<&Inline>> = BTreeMap::new();
+    for i in inline.iter().filter(|i| use_inline && i.reason.is_some()) {
+        by_path.entry(i.path.as_str()).or_default().push(i);
+    }
     for result in results.iter_mut() {
         for f in result.findings.iter_mut().filter(|f| f.waiver.is_none()) {
-            let by_file = waivers.iter().find(|w| {
+            let declared = waivers.iter().find(|w| {
                 matches!(&w.target, WaiverTarget::Check(id) if *id == result.id)
                     && w.narrows_to(f.path.as_deref(), f.label.as_deref())
             });
-            let id = match by_file {
+            let in_file = || {
+                let path = f.path.as_deref().filter(|_| f.export.is_none())?;
+                by_path.get(path)?.iter().find(|i| {
+                    i.check == result.id.as_str()
+                        && (i.whole_file || f.line == Some(i.line.saturating_add(1)))
+                })
+            };
+            let id = match declared {
                 Some(w) => Some(w.id.clone()),
-                None if use_inline && f.export.is_none() => inline
-                    .iter()
-                    .find(|i| {
-                        i.reason.is_some()
-                            && i.check == result.id.as_str()
-                            && f.path.as_deref() == Some(i.path.as_str())
-                            && (i.whole_file || f.line == Some(i.line.saturating_add(1)))
-                    })
-                    .map(inline_id),
-                None => None,
+                None => in_file().map(|i| inline_id(i)),
             };
             if let Some(id) = id {
                 *matched.entry(id.clone()).or_default() += 1;
