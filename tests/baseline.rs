@@ -210,3 +210,17 @@ fn an_unreadable_baseline_is_a_usage_error() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn an_unwritable_baseline_is_a_usage_error_naming_it() {
+    let out = assay(&[
+        "check",
+        "examples/acme",
+        "--write-baseline",
+        "/nonexistent/dir/b.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot write `/nonexistent/dir/b.json`")
+    );
+}

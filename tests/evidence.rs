@@ -523,3 +523,21 @@ fn a_link_inside_a_directory_bundle_is_named_and_not_followed() {
     assert_eq!(run.status.code(), Some(1));
     assert!(text(&run).contains("unexpected   passwd"), "{}", text(&run));
 }
+
+#[test]
+fn an_unwritable_destination_is_a_usage_error_naming_it() {
+    let run = assay(&[
+        "evidence",
+        DEMO,
+        "--as-of",
+        AS_OF,
+        "--out",
+        "/nonexistent/dir/acme.tar.gz",
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run).contains("cannot write the bundle `/nonexistent/dir/acme.tar.gz`"),
+        "{}",
+        text(&run)
+    );
+}
