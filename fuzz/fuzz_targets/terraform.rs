@@ -1,17 +1,6 @@
-//! The HCL/Terraform reader: resources and variable defaults of a `.tf`
-//! file, as the engine reads them, with variables resolved.
+//! See `assay_fuzz::terraform`.
 #![no_main]
 
-use assay::model::RecordSource;
-use assay::source::{self, Parsed};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|text: &str| {
-    if let Ok(Parsed::Terraform(mut file)) =
-        source::parse_repo_file(RecordSource::Terraform, "main.tf", text)
-    {
-        for record in &mut file.records {
-            source::resolve_variables(&mut record.value, &file.variables);
-        }
-    }
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = assay_fuzz::terraform(data);
 });
