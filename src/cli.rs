@@ -678,14 +678,13 @@ fn verify(bundle: &std::path::Path, key: Option<&std::path::Path>) -> Exit {
         },
         None => None,
     };
-    let (files, odd) = match crate::evidence::read_bundle(bundle) {
-        Ok(read) => read,
+    let verdict = match crate::evidence::verify(bundle, key.as_ref()) {
+        Ok(verdict) => verdict,
         Err(e) => {
             diagnostic(&e);
             return Exit::Usage;
         }
     };
-    let verdict = crate::evidence::verify(&files, odd, key.as_ref());
     print(&report::verdict::render(
         &bundle.display().to_string(),
         &verdict,

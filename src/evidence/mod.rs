@@ -12,6 +12,7 @@ mod archive;
 mod collect;
 mod contents;
 mod manifest;
+mod scan;
 mod sign;
 mod verify;
 
@@ -19,6 +20,7 @@ pub use archive::{BundleError, read_bundle, write_bundle, write_bundle_with};
 pub use collect::collect;
 pub use contents::{Bundle, BundleFile, BundleRun, KeptInput, build};
 pub use manifest::{MANIFEST, Manifest};
+pub use scan::{BUFFER, MAX_ENTRIES, MAX_METADATA};
 pub use sign::{SIGNATURE, SignError, Signer, keyid, public_key_from_pem};
 pub use verify::{SignatureState, Verdict, verify};
 

@@ -1,12 +1,19 @@
 //! `assay verify`: recompute every digest, check that the manifest agrees
 //! with itself and with the report, and check the signature when a key is
-//! given. Every altered, added or missing file is named.
+//! given. Every altered, added or missing file is named. The bundle is read
+//! once, streaming (see [`super::scan`]): memory does not grow with the size
+//! of its files.
 
-use super::manifest::{MANIFEST, Manifest};
+use super::BundleError;
+use super::canonical;
+use super::manifest::{FileDigest, MANIFEST, Manifest};
+use super::scan::{self, MAX_METADATA, Scan, Small};
 use super::sign::{self, SIGNATURE};
-use super::{canonical, sha256};
 use ed25519_dalek::VerifyingKey;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+const REPORT: &str = "report.json";
 
 /// What verification found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -16,9 +23,11 @@ pub struct Verdict {
     pub altered: BTreeSet<String>,
     pub added: BTreeSet<String>,
     pub missing: BTreeSet<String>,
-    /// Entries that are not regular files (links, devices), never read.
+    /// Entries that are not regular files (links, devices), never read, and
+    /// entries present twice.
     pub unexpected: Vec<String>,
-    /// Where the manifest contradicts itself or the report.
+    /// Where the manifest contradicts itself or the report, and where the
+    /// archive is damaged or too large to read.
     pub inconsistent: Vec<String>,
     pub signature: SignatureState,
 }
@@ -53,53 +62,66 @@ impl Verdict {
     }
 }
 
-/// Verifies a bundle's files (as read by [`super::read_bundle`]).
-pub fn verify(
-    files: &BTreeMap<String, Vec<u8>>,
-    unexpected: Vec<String>,
-    key: Option<&VerifyingKey>,
-) -> Verdict {
+/// Verifies the bundle at `path` (a directory or a gzip tar), reading it
+/// once and streaming every entry through its hash. A file that cannot be
+/// read as a bundle at all is an error; damage found inside one is part of
+/// the verdict.
+pub fn verify(path: &Path, key: Option<&VerifyingKey>) -> Result<Verdict, BundleError> {
+    let scan = scan::scan(path)?;
+    Ok(judge(scan, key))
+}
+
+fn judge(scan: Scan, key: Option<&VerifyingKey>) -> Verdict {
     let mut v = Verdict {
-        unexpected,
+        inconsistent: scan.damage.clone(),
         ..Verdict::default()
     };
-    let Some(bytes) = files.get(MANIFEST) else {
-        v.missing.insert(MANIFEST.to_owned());
-        v.added
-            .extend(files.keys().filter(|p| *p != SIGNATURE).cloned());
-        return v;
-    };
-    match serde_json::from_slice::<Manifest>(bytes) {
-        Ok(manifest) => {
-            let mut again = canonical(&manifest);
-            again.push(b'\n');
-            if &again != bytes {
-                v.inconsistent.push(format!(
-                    "{MANIFEST} is not in the canonical form assay writes"
-                ));
-            }
-            digests(&manifest, files, &mut v);
-            consistency(&manifest, files, &mut v);
+    match &scan.manifest {
+        None => {
+            v.missing.insert(MANIFEST.to_owned());
+            v.added
+                .extend(scan.files.keys().filter(|p| *p != SIGNATURE).cloned());
         }
-        Err(e) => {
+        Some(Small::TooLarge(size)) => {
             v.altered.insert(MANIFEST.to_owned());
-            v.inconsistent
-                .push(format!("{MANIFEST} cannot be read: {e}"));
+            v.inconsistent.push(format!(
+                "{MANIFEST} is {size} bytes, more than the {} MiB verify reads",
+                MAX_METADATA >> 20
+            ));
         }
+        Some(Small::Read(bytes)) => match serde_json::from_slice::<Manifest>(bytes) {
+            Ok(manifest) => {
+                let mut again = canonical(&manifest);
+                again.push(b'\n');
+                if &again != bytes {
+                    v.inconsistent.push(format!(
+                        "{MANIFEST} is not in the canonical form assay writes"
+                    ));
+                }
+                digests(&manifest, &scan.files, &mut v);
+                consistency(&manifest, &scan, &mut v);
+            }
+            Err(e) => {
+                v.altered.insert(MANIFEST.to_owned());
+                v.inconsistent
+                    .push(format!("{MANIFEST} cannot be read: {e}"));
+            }
+        },
     }
-    v.signature = signature(files, key, &mut v);
+    v.signature = signature(&scan, key, &mut v);
+    v.unexpected = scan.unexpected;
     v
 }
 
-fn digests(manifest: &Manifest, files: &BTreeMap<String, Vec<u8>>, v: &mut Verdict) {
+fn digests(manifest: &Manifest, files: &BTreeMap<String, FileDigest>, v: &mut Verdict) {
     for (path, digest) in &manifest.files {
         match files.get(path) {
             None => {
                 v.missing.insert(path.clone());
             }
-            Some(bytes) => {
+            Some(found) => {
                 v.checked += 1;
-                if bytes.len() as u64 != digest.size || sha256(bytes) != digest.sha256 {
+                if found != digest {
                     v.altered.insert(path.clone());
                 }
             }
@@ -114,7 +136,7 @@ fn digests(manifest: &Manifest, files: &BTreeMap<String, Vec<u8>>, v: &mut Verdi
 
 /// The manifest's own claims: copies are listed, unredacted copies match
 /// their input's digest, and the report is of the same run.
-fn consistency(manifest: &Manifest, files: &BTreeMap<String, Vec<u8>>, v: &mut Verdict) {
+fn consistency(manifest: &Manifest, scan: &Scan, v: &mut Verdict) {
     for name in [MANIFEST, SIGNATURE] {
         if manifest.files.contains_key(name) {
             v.inconsistent
@@ -139,14 +161,11 @@ fn consistency(manifest: &Manifest, files: &BTreeMap<String, Vec<u8>>, v: &mut V
             ));
         }
     }
-    let report = files
-        .get("report.json")
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
-    match report {
-        Some(r) => {
-            let at = |pointer: &str| r.pointer(pointer).and_then(|v| v.as_str());
-            if at("/as_of") != Some(manifest.as_of.as_str())
-                || at("/tool/version") != Some(manifest.tool.version.as_str())
+    match &scan.report {
+        Some(Ok(head)) => {
+            let version = head.tool.as_ref().and_then(|t| t.version.as_deref());
+            if head.as_of.as_deref() != Some(manifest.as_of.as_str())
+                || version != Some(manifest.tool.version.as_str())
             {
                 v.inconsistent.push(
                     "report.json is not of the run the manifest describes (as-of or version differ)"
@@ -154,25 +173,30 @@ fn consistency(manifest: &Manifest, files: &BTreeMap<String, Vec<u8>>, v: &mut V
                 );
             }
         }
-        None if manifest.files.contains_key("report.json") => v
+        Some(Err(e)) if manifest.files.contains_key(REPORT) => v
             .inconsistent
-            .push("report.json is not readable JSON".to_owned()),
-        None => v
+            .push(format!("{REPORT} is not readable JSON: {e}")),
+        None if manifest.files.contains_key(REPORT) => v
             .inconsistent
-            .push("the manifest lists no report.json".to_owned()),
+            .push(format!("{REPORT} is not readable JSON")),
+        _ => v
+            .inconsistent
+            .push(format!("the manifest lists no {REPORT}")),
     }
 }
 
-fn signature(
-    files: &BTreeMap<String, Vec<u8>>,
-    key: Option<&VerifyingKey>,
-    v: &mut Verdict,
-) -> SignatureState {
-    let (envelope, key) = match (files.get(SIGNATURE), key) {
+fn signature(scan: &Scan, key: Option<&VerifyingKey>, v: &mut Verdict) -> SignatureState {
+    let (envelope, key) = match (&scan.signature, key) {
         (None, None) => return SignatureState::Unsigned,
         (None, Some(_)) => return SignatureState::Missing,
         (Some(_), None) => return SignatureState::NotChecked,
-        (Some(e), Some(k)) => (e, k),
+        (Some(Small::TooLarge(size)), Some(_)) => {
+            return SignatureState::Invalid(format!(
+                "{SIGNATURE} is {size} bytes, more than the {} MiB verify reads",
+                MAX_METADATA >> 20
+            ));
+        }
+        (Some(Small::Read(e)), Some(k)) => (e, k),
     };
     let statement = match sign::open(envelope, key) {
         Ok(s) => s,
@@ -185,13 +209,13 @@ fn signature(
         .map(|s| (s.name.as_str(), s.digest.get("sha256")))
         .collect();
     let mut differs = Vec::new();
-    for (path, bytes) in files.iter().filter(|(p, _)| *p != SIGNATURE) {
+    for (path, found) in scan.files.iter().filter(|(p, _)| *p != SIGNATURE) {
         match signed.get(path.as_str()) {
             None => {
                 v.added.insert(path.clone());
                 differs.push(path.clone());
             }
-            Some(digest) if digest.is_none_or(|d| *d != sha256(bytes)) => {
+            Some(digest) if digest.is_none_or(|d| *d != found.sha256) => {
                 v.altered.insert(path.clone());
                 differs.push(path.clone());
             }
@@ -199,7 +223,7 @@ fn signature(
         }
     }
     for name in signed.keys() {
-        if !files.contains_key(*name) {
+        if !scan.files.contains_key(*name) {
             v.missing.insert((*name).to_owned());
             differs.push((*name).to_owned());
         }
