@@ -14,6 +14,7 @@ pub mod engine;
 pub mod evidence;
 pub mod explain;
 pub mod fingerprint;
+pub mod git;
 pub mod inputs;
 pub mod load;
 pub mod model;
