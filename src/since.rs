@@ -4,16 +4,15 @@
 //! full status of a repository comes from a full run; this one is for fast
 //! pull-request feedback.
 //!
-//! Git is asked with every hook it could run from configuration turned off
-//! (no external diff, no text conversion, no fsmonitor): the repository is
-//! untrusted, and nothing from it may execute.
+//! Git is asked only through [`crate::git`], which never runs a program the
+//! untrusted repository's configuration names.
 
+use crate::git;
 use crate::load::Loaded;
 use crate::model::{CheckId, CheckKind, RecordSource};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// What `--since` did, for the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,74 +39,21 @@ pub struct SinceError {
     pub message: String,
 }
 
-/// Changed files, as absolute paths, since `rev` in the work tree holding `dir`.
+/// Changed files, as absolute paths, since `rev` in the work tree holding
+/// `dir`: see [`crate::git::Repo::changed_since`] for what counts.
 pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<PathBuf>, SinceError> {
     let fail = |message: String| SinceError {
         rev: rev.to_owned(),
         message,
     };
-    if rev.starts_with('-') {
-        return Err(fail("a revision cannot start with `-`".to_owned()));
-    }
-    let top = git(dir, &["rev-parse", "--show-toplevel"]).map_err(fail)?;
-    let top = PathBuf::from(top.trim_end_matches(['\n', '\0']));
-    let diff = git(
-        dir,
-        &[
-            "diff",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--name-only",
-            "-z",
-            "--no-renames",
-            rev,
-            "--",
-        ],
-    )
-    .map_err(fail)?;
-    let untracked = git(
-        dir,
-        &[
-            "ls-files",
-            "--others",
-            "--exclude-standard",
-            "-z",
-            "--full-name",
-        ],
-    )
-    .map_err(fail)?;
-    let mut out: Vec<PathBuf> = diff
-        .split('\0')
-        .chain(untracked.split('\0'))
-        .filter(|p| !p.is_empty())
-        .map(|p| top.join(p))
-        .collect();
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "core.fsmonitor=false",
-            "-c",
-            "diff.external=",
-            "-c",
-            "core.hooksPath=/dev/null",
-        ])
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let repo = git::Repo::discover(dir)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| fail(format!("`{}` is not inside a git work tree", dir.display())))?;
+    let changed = repo.changed_since(rev).map_err(|e| fail(e.to_string()))?;
+    Ok(changed
+        .iter()
+        .map(|p| repo.top().join(git::path_from_bytes(p)))
+        .collect())
 }
 
 /// Keeps in the catalog only the checks whose inputs changed; returns what

@@ -145,3 +145,48 @@ fn a_bad_revision_or_no_git_tree_is_a_usage_error() {
     let (out, _) = check(plain.path(), &["--since", "HEAD"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Issue 11: changes are found by comparing the revision with the index and
+/// the index with work-tree bytes, so each kind of change is pinned here.
+#[cfg(unix)]
+#[test]
+fn staged_deleted_mode_and_link_changes_count_and_nothing_else() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = work_tree();
+    let root = dir.path();
+    std::os::unix::fs::symlink("Dockerfile", root.join("repo/Dockerfile.link")).unwrap();
+    std::fs::write(root.join("repo/run.sh"), "echo hi\n").unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "more"]);
+    let changed = |rev: &str| {
+        let top = root.canonicalize().unwrap();
+        let mut names: Vec<String> = assay::since::changed_files(&root.join("repo"), rev)
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(&top).unwrap().display().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(changed("HEAD"), Vec::<String>::new());
+    assert_eq!(changed("HEAD~1"), ["repo/Dockerfile.link", "repo/run.sh"]);
+
+    // Staged, then the work tree put back: the index still differs.
+    std::fs::write(root.join("repo/Dockerfile"), "FROM python:latest\n").unwrap();
+    git(root, &["add", "repo/Dockerfile"]);
+    std::fs::write(root.join("repo/Dockerfile"), "FROM python:3.12\nUSER app\n").unwrap();
+    std::fs::remove_file(root.join("repo/README.md")).unwrap();
+    let script = root.join("repo/run.sh");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::remove_file(root.join("repo/Dockerfile.link")).unwrap();
+    std::os::unix::fs::symlink("README.md", root.join("repo/Dockerfile.link")).unwrap();
+    assert_eq!(
+        changed("HEAD"),
+        [
+            "repo/Dockerfile",
+            "repo/Dockerfile.link",
+            "repo/README.md",
+            "repo/run.sh"
+        ]
+    );
+}
