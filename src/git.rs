@@ -14,7 +14,7 @@
 //! hashed as raw bytes (`hash-object --no-filters`) and compared with the
 //! index here, never by git. The settings that run programs on reading the
 //! index or for other commands are overridden on the command line, which
-//! takes precedence over every configuration file. See [`command`].
+//! takes precedence over every configuration file. See `command` below.
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
