@@ -110,8 +110,6 @@ pub struct CheckResult {
     pub examined: usize,
     /// How many of those failed.
     pub failing: usize,
-    /// Selected files skipped because they are binary.
-    pub skipped_binary: usize,
     pub findings: Vec<Finding>,
     pub errors: Vec<EvalError>,
     /// Why a check had nothing to evaluate, when that needs saying.

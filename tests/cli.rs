@@ -440,7 +440,8 @@ fn merge_folds_reports_whatever_their_order() {
     };
     let keys = check("repo.secrets.aws-access-key");
     assert_eq!(keys["status"], "fail");
-    assert_eq!(keys["findings"].as_array().unwrap().len(), 4);
+    // Five in bad: data/blob.bin is binary, and judged all the same (issue 11).
+    assert_eq!(keys["findings"].as_array().unwrap().len(), 5);
     assert_eq!(keys["findings"][0]["path"], "bad/config/crlf.env");
     // good and docs-only have the dependency bot missing in one: fail wins over pass.
     assert_eq!(check("repo.dependency-updates")["status"], "fail");
@@ -644,4 +645,35 @@ fn risks_exits_1_when_evidence_could_not_be_read() {
     // Failing checks alone are what `risks` reports on, not a reason to fail.
     let run = assay(&["risks", "examples/acme", "--trials", "2000"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Issue 11: a NUL byte once made each of these `not_applicable`, exit 0.
+/// Each file of fixtures/repos/binary is binary to git, and each fails alone.
+#[test]
+fn issue_11_binary_files_fail_their_checks_with_exit_1() {
+    for (id, path) in [
+        ("repo.secrets.aws-access-key", "assets/logo.bin"),
+        ("docker.non-root", "Dockerfile"),
+        ("terraform.sg-no-public-ssh", "infra/main.tf"),
+        ("k8s.no-privileged", "k8s/pod.yaml"),
+    ] {
+        let run = assay(&[
+            "check",
+            "fixtures/repos/binary",
+            "--check",
+            id,
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-26",
+        ]);
+        assert_eq!(run.code, 1, "{id}: {}", run.stderr);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let check = &report["checks"][0];
+        assert_eq!(
+            (check["id"].as_str(), check["status"].as_str()),
+            (Some(id), Some("fail"))
+        );
+        assert_eq!(check["findings"][0]["path"], path, "{id}");
+    }
 }

@@ -41,7 +41,6 @@ struct ExpectedCheck {
     errors: Vec<String>,
     #[serde(default)]
     error_contains: Vec<String>,
-    skipped_binary: Option<usize>,
     population: Option<usize>,
 }
 
@@ -116,14 +115,6 @@ fn compare(name: &str, dir: &Path, expected: &ExpectedCheck, actual: &CheckResul
                 actual.errors
             ));
         }
-    }
-    if let Some(skipped) = expected.skipped_binary
-        && skipped != actual.skipped_binary
-    {
-        problems.push(format!(
-            "{name}: {id}: skipped_binary {} != expected {skipped}",
-            actual.skipped_binary
-        ));
     }
     if let Some(population) = expected.population
         && population != actual.examined

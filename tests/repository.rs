@@ -145,19 +145,28 @@ fn symbolic_links_are_never_followed_out_of_the_root() {
     assert_eq!(check(&eval, "repo.codeowners").status, Status::Fail);
 }
 
+/// Issue 11: one NUL byte must not turn a secret into `not_applicable`.
+/// The binary file is judged like any other; only its excerpt is not the bytes.
 #[test]
-fn binary_files_are_skipped_and_counted() {
+fn issue_11_binary_files_are_judged_and_their_matches_never_printed_raw() {
     let dir = tempfile::tempdir().unwrap();
     let mut blob = vec![0u8, 1, 2, 3];
     blob.extend(key().as_bytes());
+    blob.extend([0u8, 0xff]);
     write(dir.path(), "image.bin", &blob);
     write(dir.path(), "text.txt", "nothing here\n");
     let (_, eval) = evaluate(dir.path(), WalkOptions::default(), EngineOptions::default());
     let result = check(&eval, "repo.secrets.aws-access-key");
     assert_eq!(
-        (result.status, result.examined, result.skipped_binary),
-        (Status::Pass, 1, 1)
+        (result.status, result.examined, result.failing),
+        (Status::Fail, 2, 1)
     );
+    let finding = &result.findings[0];
+    assert_eq!(finding.path.as_deref(), Some("image.bin"));
+    let excerpt = finding.excerpt.as_deref().unwrap();
+    assert!(excerpt.starts_with("binary file matches"), "{excerpt}");
+    assert!(!excerpt.contains(&key()[4..]), "{excerpt}");
+    assert!(!excerpt.chars().any(char::is_control), "{excerpt:?}");
 }
 
 #[test]

@@ -1,8 +1,10 @@
 //! `contains` / `not-contains`: a regex over a file's bytes.
 //!
-//! Matching runs on bytes, so files that are not valid UTF-8 are still
-//! searched; excerpts are decoded lossily, and redacted unless the check
-//! opts into showing them.
+//! Matching runs on bytes, so files that are not valid UTF-8, and binary
+//! files, are still searched; excerpts are decoded lossily, and redacted
+//! unless the check opts into showing them. A match in a binary file is
+//! never shown as is: its excerpt says `binary file matches`, followed by
+//! the redacted match with control bytes replaced, whatever the check says.
 
 use super::FileContents;
 use crate::model::Check;
@@ -32,7 +34,9 @@ pub fn not_contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<F
         .map(|m| {
             let (line, column) = lines.locate(m.start());
             let text = String::from_utf8_lossy(m.as_bytes());
-            let excerpt = if check.show_match {
+            let excerpt = if file.is_binary() {
+                binary_excerpt(&text)
+            } else if check.show_match {
                 redact::excerpt(&text)
             } else {
                 redact::redact(&text)
@@ -49,6 +53,22 @@ pub fn not_contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<F
             }
         })
         .collect()
+}
+
+/// A match in a binary file: said to be one, then redacted, with bytes
+/// that would garble a terminal or a report shown as `.`.
+fn binary_excerpt(text: &str) -> String {
+    let printable: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == char::REPLACEMENT_CHARACTER {
+                '.'
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("binary file matches: {}", redact::redact(&printable))
 }
 
 /// Turns increasing byte offsets into 1-based line and byte column, scanning
@@ -89,7 +109,15 @@ impl<'a> LineCounter<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::LineCounter;
+    use super::{LineCounter, binary_excerpt};
+
+    #[test]
+    fn binary_excerpts_are_redacted_and_printable() {
+        assert_eq!(
+            binary_excerpt("AKIA\u{0}BCDEFGHIJ\u{fffd}"),
+            "binary file matches: AKIA***********"
+        );
+    }
 
     #[test]
     fn locates_lines_and_columns() {

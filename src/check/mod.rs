@@ -26,8 +26,6 @@ pub enum Outcome {
         items: usize,
         failing: usize,
     },
-    /// Binary files are not text and are skipped by content assertions.
-    Binary,
     /// The input could not be evaluated.
     Error(EvalError),
 }
@@ -73,6 +71,9 @@ impl<'a> FileContents<'a> {
         }
     }
 
+    /// Whether the file looks binary. It is judged all the same (a secret
+    /// in a binary is still a secret); this only decides how a match is
+    /// shown, so that no raw bytes reach a report.
     pub fn is_binary(&self) -> bool {
         *self.binary.get_or_init(|| {
             let head = self.bytes.get(..BINARY_SNIFF).unwrap_or(self.bytes);
@@ -93,9 +94,6 @@ impl<'a> FileContents<'a> {
 /// known from a pass of every pattern at once, says whether the check's
 /// pattern occurs: then a file without it is judged without another scan.
 pub fn evaluate_file(check: &Check, file: &FileContents<'_>, matched: Option<bool>) -> Outcome {
-    if file.is_binary() {
-        return Outcome::Binary;
-    }
     let CheckKind::Files { assertion, .. } = &check.kind else {
         return Outcome::file(Vec::new());
     };

@@ -173,7 +173,7 @@ fn merge(
     let check = p.check;
     let mut findings: Vec<Finding> = Vec::new();
     let mut errors: Vec<EvalError> = Vec::new();
-    let (mut examined, mut failing, mut skipped_binary) = (0, 0, 0);
+    let (mut examined, mut failing) = (0, 0);
     let mut note = None;
     let reads_repo = match &check.kind {
         CheckKind::Files { .. } => true,
@@ -225,7 +225,6 @@ fn merge(
                         failing += n;
                         findings.extend(f);
                     }
-                    Outcome::Binary => skipped_binary += 1,
                     Outcome::Error(e) => errors.push(e),
                 }
             }
@@ -252,7 +251,6 @@ fn merge(
         status,
         examined,
         failing,
-        skipped_binary,
         findings,
         errors,
         note: note.filter(|_| status == Status::NotApplicable),

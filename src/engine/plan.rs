@@ -260,10 +260,7 @@ impl<'a> Plan<'a> {
         let mut terraform = None;
         // One pass over the bytes for every content pattern of every check.
         let hits = match &self.content {
-            Some(c)
-                if readers.iter().any(|r| matches!(r, Reader::Content(_)))
-                    && !contents.is_binary() =>
-            {
+            Some(c) if readers.iter().any(|r| matches!(r, Reader::Content(_))) => {
                 Some(c.set.matches(contents.bytes))
             }
             _ => None,
@@ -286,10 +283,10 @@ impl<'a> Plan<'a> {
                     out.push((ci, check::evaluate_file(p.check, contents, hint)));
                 }
                 Reader::Source(source) => {
-                    if contents.is_binary() {
-                        continue;
-                    }
-                    let text = String::from_utf8_lossy(contents.bytes);
+                    // Whatever bytes it holds: a NUL byte must not hide a
+                    // privileged pod. The parser sees them decoded lossily
+                    // and reports an error if it cannot read them.
+                    let text = parser_text(contents.bytes);
                     let records = match source::parse_repo_file(source, contents.path, &text) {
                         Ok(Parsed::Skipped) => continue,
                         Ok(Parsed::Terraform(hcl)) => {
@@ -315,6 +312,30 @@ impl<'a> Plan<'a> {
         }
         (out, terraform)
     }
+}
+
+/// A file as the YAML, HCL and Dockerfile parsers see it: decoded lossily,
+/// with control characters other than tab and line ends (which YAML and HCL
+/// reject anywhere, and a binary file is full of) shown as U+FFFD, so that a
+/// manifest with a NUL byte in a comment or a value is still judged. Lines
+/// and columns in characters stay where they were.
+fn parser_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let text = String::from_utf8_lossy(bytes);
+    let forbidden = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !text.contains(forbidden) {
+        return text;
+    }
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if forbidden(c) {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(cleaned)
 }
 
 /// The content patterns of all checks in one set, built like each check's own regex.

@@ -229,7 +229,6 @@ fn fold_check(merged: &mut CheckReport, other: CheckReport) {
     m.status = worse(m.status, o.status);
     m.examined += o.examined;
     m.failing += o.failing;
-    m.skipped_binary += o.skipped_binary;
     m.findings.extend(o.findings);
     m.errors.extend(o.errors);
     if m.status != Status::NotApplicable {

@@ -436,7 +436,6 @@ mod tests {
                 status: crate::outcome::Status::Fail,
                 examined: 1,
                 failing: 1,
-                skipped_binary: 0,
                 findings: lines.iter().map(|l| finding(*l)).collect(),
                 errors: vec![],
                 note: None,

@@ -40,7 +40,7 @@ fn failing_check(
     write!(
         out,
         "<article class=\"check {}\" id=\"check-{}\">\n<h3>{} {} <code>{}</code> {}</h3>\n\
-         <p class=\"sub\">source {} · {} examined, {} failing{}</p>\n",
+         <p class=\"sub\">source {} · {} examined, {} failing</p>\n",
         class(r.status),
         Esc(r.id.as_str()),
         badge(r.status),
@@ -50,11 +50,6 @@ fn failing_check(
         Esc(&r.sources.join(", ")),
         r.examined,
         r.failing,
-        if r.skipped_binary > 0 {
-            format!(", {} binary files skipped", r.skipped_binary)
-        } else {
-            String::new()
-        }
     )?;
     if let Some(note) = &r.note {
         writeln!(out, "<p>{}</p>", Esc(note))?;

@@ -65,9 +65,6 @@ fn check_description(c: &CheckReport) -> String {
         r.examined,
         r.findings.len()
     );
-    if r.skipped_binary > 0 {
-        let _ = write!(out, " {} binary file(s) skipped.", r.skipped_binary);
-    }
     if let Some(note) = &r.note {
         let _ = write!(out, "\n\n{note}");
     }
