@@ -21,13 +21,17 @@ use std::path::Path;
 /// The buffer every entry is hashed through.
 pub const BUFFER: usize = 64 * 1024;
 
-/// The most of `manifest.json` or `attestation.dsse.json` that is read: a
-/// manifest lists about 170 bytes per file, so this holds some 350,000.
-pub const MAX_METADATA: u64 = 64 << 20;
+/// The most of `manifest.json` or `attestation.dsse.json` that is read.
+/// A manifest lists about 120 bytes per file and 200 per input, so this
+/// holds a 50,000-file repository with every file copied. Checking its
+/// canonical form costs about ten times its size (measured), which sets
+/// the memory bound the README states.
+pub const MAX_METADATA: u64 = 16 << 20;
 
-/// The most entries recorded; a manifest within [`MAX_METADATA`] cannot list
-/// this many, so a bundle with more is not intact whatever they hold.
-pub const MAX_ENTRIES: usize = 1_000_000;
+/// The most entries recorded. A manifest lists at least 95 bytes per file,
+/// so one within [`MAX_METADATA`] lists fewer than 180,000: a bundle with
+/// more entries is not intact whatever they hold.
+pub const MAX_ENTRIES: usize = 200_000;
 
 /// The longest GNU long name read (a path, so far above any `PATH_MAX`).
 const MAX_NAME: u64 = 64 * 1024;
@@ -145,15 +149,18 @@ struct Hashed<R> {
 }
 
 impl<R: Read> Hashed<R> {
+    /// `hint` is the size announced: a file announced larger than `keep`
+    /// is not kept at all, so its bytes are never buffered.
     fn new(inner: R, keep: u64, hint: u64) -> Self {
-        let capacity = if hint <= keep { hint } else { 0 };
+        let over = hint > keep;
+        let capacity = if over { 0 } else { hint };
         Hashed {
             inner,
             hasher: Sha256::new(),
             size: 0,
             keep,
             kept: Vec::with_capacity(usize::try_from(capacity).unwrap_or(0)),
-            over: false,
+            over,
             failed: None,
         }
     }

@@ -71,12 +71,14 @@ pub fn verify(path: &Path, key: Option<&VerifyingKey>) -> Result<Verdict, Bundle
     Ok(judge(scan, key))
 }
 
-fn judge(scan: Scan, key: Option<&VerifyingKey>) -> Verdict {
+fn judge(mut scan: Scan, key: Option<&VerifyingKey>) -> Verdict {
     let mut v = Verdict {
-        inconsistent: scan.damage.clone(),
+        inconsistent: std::mem::take(&mut scan.damage),
         ..Verdict::default()
     };
-    match &scan.manifest {
+    // Taken out, so that its bytes are freed before the signature is read.
+    let raw = scan.manifest.take();
+    match &raw {
         None => {
             v.missing.insert(MANIFEST.to_owned());
             v.added
@@ -108,6 +110,7 @@ fn judge(scan: Scan, key: Option<&VerifyingKey>) -> Verdict {
             }
         },
     }
+    drop(raw);
     v.signature = signature(&scan, key, &mut v);
     v.unexpected = scan.unexpected;
     v
