@@ -1,5 +1,6 @@
 //! Writing a bundle as a `.tar.gz` or a directory, atomically, and reading
-//! one back for verification.
+//! one back whole. `assay verify` does not read it whole: it streams the
+//! bundle through `scan`, so that memory does not follow the bundle's size.
 //!
 //! Atomic: everything is written under a temporary name beside the target
 //! and renamed into place only when complete, so an interrupted run leaves
@@ -157,9 +158,10 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 /// regular files.
 pub type Read = (BTreeMap<String, Vec<u8>>, Vec<String>);
 
-/// Reads every file of a bundle (a directory or a gzip tar) by its
-/// `/`-separated path. Anything that is not a regular file is named as an
-/// unexpected entry, never followed.
+/// Reads every file of a bundle (a directory or a gzip tar) into memory by
+/// its `/`-separated path, for tools and tests that inspect a bundle of
+/// their own making; [`super::verify()`] streams instead. Anything that is not
+/// a regular file is named as an unexpected entry, never followed.
 pub fn read_bundle(path: &Path) -> Result<Read, BundleError> {
     let fail = |message: String| BundleError::Read {
         path: path.display().to_string(),
