@@ -440,6 +440,7 @@ fn report_of(
     };
     let mut report = Report::new(&run, done.evaluation);
     report.since = done.since;
+    let report = report.scrubbed(&crate::redact::Secrets::of(&done.loaded.catalog));
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
         eprintln!("report {:?}", t0.elapsed());
     }
@@ -547,6 +548,16 @@ fn inputs_of(
         &done.evaluation.checks,
         copy_limit,
     )
+    .map(|mut kept| {
+        // A file named after a secret is cited by a masked name, like in the report.
+        let secrets = crate::redact::Secrets::of(&done.loaded.catalog);
+        for k in &mut kept {
+            if let std::borrow::Cow::Owned(clean) = secrets.scrub(&k.input.path) {
+                k.input.path = clean;
+            }
+        }
+        kept
+    })
     .map_err(|e| {
         diagnostic(&InputError(e.to_string()));
         Exit::Usage
@@ -1019,8 +1030,14 @@ pub fn render(d: &dyn Diagnostic, colour: bool) -> String {
     let _ = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .render_report(&mut text, d);
-    text
+    // A diagnostic quotes the file it is about, which the repository wrote:
+    // secrets in it are masked, and a minified line does not flood the terminal.
+    let text = crate::redact::Secrets::known().scrub(&text).into_owned();
+    crate::redact::clip_lines(&text, DIAGNOSTIC_LINE).into_owned()
 }
+
+/// Longest line a diagnostic prints, in bytes; longer ones are cut.
+const DIAGNOSTIC_LINE: usize = 400;
 
 /// Writes to standard output; a closed pipe (`assay ... | head`) is not an error.
 fn print(text: &str) {

@@ -35,6 +35,25 @@ pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// Size and lower-case hex SHA-256 of everything `reader` yields, streamed
+/// through a fixed buffer.
+pub fn sha256_reader(mut reader: impl std::io::Read) -> std::io::Result<(u64, String)> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = reader.read(&mut buffer)?;
+        match buffer.get(..n) {
+            Some(chunk) if !chunk.is_empty() => {
+                hasher.update(chunk);
+                size += n as u64;
+            }
+            _ => break,
+        }
+    }
+    Ok((size, hex(&hasher.finalize())))
+}
+
 /// Lower-case hexadecimal.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;

@@ -9,6 +9,7 @@ pub mod baseline;
 pub mod builtin;
 pub mod check;
 pub mod cli;
+pub mod confine;
 pub mod dockerfile;
 pub mod engine;
 pub mod evidence;

@@ -1,22 +1,37 @@
 //! One walk of a repository tree: which files exist, never leaving the root.
-//! The walk is parallel; what it finds is sorted, so nothing downstream
-//! depends on the order threads happened to visit files in.
+//! The walk is parallel; what it finds is sorted (by the bytes of each name,
+//! never a lossy rendering of it), so nothing downstream depends on the order
+//! threads happened to visit files in.
 //!
-//! The walk honours `.gitignore` (and `.ignore`) files inside the root, but
+//! Ignore rules (`.gitignore`, `.ignore`) inside the root are honoured, but
 //! not ignore files above it or the user's global excludes, so the result
-//! depends only on the tree. Symbolic links are never followed: a link in an
-//! untrusted repository could point anywhere on the machine running assay.
+//! depends only on the tree. They are read by the walk itself, confined and
+//! bounded like every other file, and they only ever narrow the *untracked*
+//! files: in a git work tree every file git tracks is walked whatever an
+//! ignore rule says, so a pull request cannot hide a committed file from the
+//! checks by ignoring it. Every path an ignore rule excluded is recorded.
+//!
+//! Symbolic links are never followed: a link in an untrusted repository
+//! could point anywhere on the machine running assay. FIFOs, sockets and
+//! devices are listed with their kind and never opened.
 
+use crate::confine::{self, Kind};
 use ignore::WalkBuilder;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-/// A regular file inside the root.
+/// A file inside the root: a regular file, or a special one (never opened).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeFile {
-    /// Path relative to the root, `/`-separated; what globs match and reports show.
+    /// Path relative to the root, `/`-separated, with any byte that is not
+    /// printable UTF-8 escaped (see [`display_name`]); what globs match and
+    /// reports show.
     pub relative: String,
     pub absolute: PathBuf,
+    /// [`Kind::File`], or a special kind that checks selecting it report as an error.
+    pub kind: Kind,
 }
 
 /// A part of the tree that could not be listed.
@@ -26,6 +41,13 @@ pub struct WalkError {
     pub message: String,
 }
 
+/// A file the walk saw and did not use, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
 /// Everything the walk found, sorted by relative path.
 #[derive(Debug, Clone, Default)]
 pub struct Tree {
@@ -33,6 +55,13 @@ pub struct Tree {
     pub files: Vec<TreeFile>,
     /// Symbolic links seen and not followed (relative paths).
     pub symlinks: Vec<String>,
+    /// Ignore files not applied (links, special files, too large), with why.
+    pub skipped: Vec<Skipped>,
+    /// Untracked paths an ignore rule excluded (a directory ends with `/`;
+    /// nothing below it was listed).
+    pub ignored: Vec<String>,
+    /// Whether the root is in a git work tree, so tracked files overrode ignore rules.
+    pub git: bool,
     pub errors: Vec<WalkError>,
 }
 
@@ -57,14 +86,17 @@ pub enum RootError {
     NotADirectory(String),
 }
 
+/// Ignore files read in each directory, lowest precedence first.
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
+
 /// Lists the tree under `root`.
 pub fn walk(root: &Path, options: WalkOptions) -> Result<Tree, RootError> {
     walk_with(root, options, |_| ()).map(|(tree, _)| tree)
 }
 
-/// Walks the tree in parallel and calls `visit` on each regular file as soon
-/// as it is found, so reading overlaps listing; returns the tree and the
-/// visits' results, both sorted by relative path, whatever the thread count.
+/// Walks the tree in parallel and calls `visit` on each file as soon as it
+/// is found, so reading overlaps listing; returns the tree and the visits'
+/// results, both sorted by relative path, whatever the thread count.
 pub fn walk_with<R: Send>(
     root: &Path,
     options: WalkOptions,
@@ -77,60 +109,294 @@ pub fn walk_with<R: Send>(
         }
         Ok(_) => {}
     }
-    let files: Mutex<Vec<(TreeFile, R)>> = Mutex::new(Vec::new());
-    let symlinks: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let errors: Mutex<Vec<WalkError>> = Mutex::new(Vec::new());
+    let tracked = Tracked::of(root);
+    let rules = Rules {
+        root,
+        enabled: !options.no_ignore,
+        cache: Mutex::new(HashMap::new()),
+        skipped: Mutex::new(Vec::new()),
+    };
+    let found = Found::default();
     WalkBuilder::new(root)
-        .hidden(false)
-        .parents(false)
-        .git_global(false)
-        .git_exclude(false)
-        .require_git(false)
+        .standard_filters(false)
         .follow_links(false)
-        .ignore(!options.no_ignore)
-        .git_ignore(!options.no_ignore)
-        .filter_entry(|entry| entry.file_name() != ".git")
         .threads(rayon::current_num_threads())
         .build_parallel()
         .run(|| {
-            let (files, symlinks, errors, visit) = (&files, &symlinks, &errors, &visit);
-            Box::new(move |entry| {
-                match entry {
-                    Ok(entry) => match entry.file_type() {
-                        Some(kind) if kind.is_symlink() => {
-                            lock(symlinks).push(relative(root, entry.path()))
-                        }
-                        Some(kind) if kind.is_file() => {
-                            let file = TreeFile {
-                                relative: relative(root, entry.path()),
-                                absolute: entry.into_path(),
-                            };
-                            let result = visit(&file);
-                            lock(files).push((file, result));
-                        }
-                        _ => {}
-                    },
-                    Err(e) => lock(errors).push(walk_error(root, &e)),
+            let (found, visit, rules, tracked) = (&found, &visit, &rules, &tracked);
+            Box::new(move |entry| match entry {
+                Ok(entry) => found.entry(root, entry, rules, tracked, visit),
+                Err(e) => {
+                    lock(&found.errors).push(walk_error(root, &e));
+                    ignore::WalkState::Continue
                 }
-                ignore::WalkState::Continue
             })
         });
-    let mut files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
-    files.sort_by(|a, b| a.0.relative.cmp(&b.0.relative));
+    let mut files = into_inner(found.files);
+    files.sort_by(|a, b| sort_key(&a.0.absolute).cmp(sort_key(&b.0.absolute)));
     let (files, results): (Vec<TreeFile>, Vec<R>) = files.into_iter().unzip();
-    let mut symlinks = symlinks
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
-    symlinks.sort();
-    let mut errors = errors.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let sorted = |mut v: Vec<(Vec<u8>, String)>| {
+        v.sort();
+        v.into_iter().map(|(_, name)| name).collect::<Vec<String>>()
+    };
+    let mut skipped = into_inner(rules.skipped);
+    skipped.sort();
+    let mut errors = into_inner(found.errors);
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     let tree = Tree {
         root: root.to_path_buf(),
         files,
-        symlinks,
+        symlinks: sorted(into_inner(found.symlinks)),
+        skipped,
+        ignored: sorted(into_inner(found.ignored)),
+        git: tracked.paths.is_some(),
         errors,
     };
     Ok((tree, results))
+}
+
+/// What the walker threads collect.
+struct Found<R> {
+    files: Mutex<Vec<(TreeFile, R)>>,
+    symlinks: Mutex<Vec<(Vec<u8>, String)>>,
+    ignored: Mutex<Vec<(Vec<u8>, String)>>,
+    /// Ignored directories walked only because they hold tracked files:
+    /// their untracked contents stay ignored.
+    forced: Mutex<HashSet<PathBuf>>,
+    errors: Mutex<Vec<WalkError>>,
+}
+
+impl<R> Default for Found<R> {
+    fn default() -> Self {
+        Self {
+            files: Mutex::new(Vec::new()),
+            symlinks: Mutex::new(Vec::new()),
+            ignored: Mutex::new(Vec::new()),
+            forced: Mutex::new(HashSet::new()),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl<R> Found<R> {
+    fn entry(
+        &self,
+        root: &Path,
+        entry: ignore::DirEntry,
+        rules: &Rules<'_>,
+        tracked: &Tracked,
+        visit: &(impl Fn(&TreeFile) -> R + Sync),
+    ) -> ignore::WalkState {
+        if entry.depth() == 0 {
+            return ignore::WalkState::Continue;
+        }
+        let path = entry.path();
+        let Some(kind) = entry.file_type().map(Kind::of) else {
+            return ignore::WalkState::Continue;
+        };
+        let is_dir = kind == Kind::Directory;
+        if entry.file_name() == ".git" {
+            return ignore::WalkState::Skip;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let is_tracked = if is_dir {
+            tracked.holds_dir(rel)
+        } else {
+            tracked.holds(rel)
+        };
+        if !is_tracked && (self.under_forced(root, path) || rules.ignores(path, is_dir)) {
+            let mut name = display_name(rel);
+            if is_dir {
+                name.push('/');
+            }
+            lock(&self.ignored).push((sort_key(path).to_vec(), name));
+            return ignore::WalkState::Skip;
+        }
+        if is_dir {
+            if is_tracked && rules.ignores(path, true) {
+                lock(&self.forced).insert(path.to_path_buf());
+            }
+            return ignore::WalkState::Continue;
+        }
+        if kind == Kind::Symlink {
+            lock(&self.symlinks).push((sort_key(path).to_vec(), display_name(rel)));
+            return ignore::WalkState::Continue;
+        }
+        let file = TreeFile {
+            relative: display_name(rel),
+            absolute: entry.into_path(),
+            kind,
+        };
+        let result = visit(&file);
+        lock(&self.files).push((file, result));
+        ignore::WalkState::Continue
+    }
+
+    /// Whether an ancestor of `path` is an ignored directory walked for its tracked files.
+    fn under_forced(&self, root: &Path, path: &Path) -> bool {
+        let forced = lock(&self.forced);
+        !forced.is_empty()
+            && path
+                .ancestors()
+                .skip(1)
+                .take_while(|a| *a != root)
+                .any(|a| forced.contains(a))
+    }
+}
+
+/// The files git tracks under the root, and the directories holding them.
+struct Tracked {
+    paths: Option<HashSet<PathBuf>>,
+    dirs: HashSet<PathBuf>,
+}
+
+impl Tracked {
+    fn of(root: &Path) -> Self {
+        let paths: Option<HashSet<PathBuf>> = crate::git::tracked_files(root)
+            .ok()
+            .flatten()
+            .map(|names| names.into_iter().map(path_of_bytes).collect());
+        let mut dirs = HashSet::new();
+        for p in paths.iter().flatten() {
+            for a in p.ancestors().skip(1) {
+                if a.as_os_str().is_empty() || !dirs.insert(a.to_path_buf()) {
+                    break;
+                }
+            }
+        }
+        Self { paths, dirs }
+    }
+
+    fn holds(&self, rel: &Path) -> bool {
+        self.paths.as_ref().is_some_and(|p| p.contains(rel))
+    }
+
+    fn holds_dir(&self, rel: &Path) -> bool {
+        self.dirs.contains(rel)
+    }
+}
+
+#[cfg(unix)]
+fn path_of_bytes(bytes: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of_bytes(bytes: Vec<u8>) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Ignore rules per directory, each directory's files read once, confined and bounded.
+struct Rules<'a> {
+    root: &'a Path,
+    enabled: bool,
+    cache: Mutex<HashMap<PathBuf, Arc<Gitignore>>>,
+    skipped: Mutex<Vec<Skipped>>,
+}
+
+impl Rules<'_> {
+    /// Whether the nearest rule about `path`, from its own directory up to
+    /// the root, ignores it.
+    fn ignores(&self, path: &Path, is_dir: bool) -> bool {
+        if !self.enabled {
+            return false;
+        }
+        for dir in path.ancestors().skip(1) {
+            let rules = self.of_dir(dir);
+            let matched = rules.matched(path, is_dir);
+            if matched.is_ignore() {
+                return true;
+            }
+            if matched.is_whitelist() || dir == self.root {
+                return false;
+            }
+        }
+        false
+    }
+
+    fn of_dir(&self, dir: &Path) -> Arc<Gitignore> {
+        if let Some(found) = lock(&self.cache).get(dir) {
+            return Arc::clone(found);
+        }
+        let mut builder = GitignoreBuilder::new(dir);
+        // `.ignore` is added last, so its rules win over `.gitignore`'s.
+        for name in IGNORE_FILES {
+            let path = dir.join(name);
+            let text = match confine::open_regular(&path).and_then(|f| {
+                let mut bytes = Vec::new();
+                confine::read_bounded(f, confine::IGNORE_FILE_LIMIT, &mut bytes)?;
+                Ok(bytes)
+            }) {
+                Ok(bytes) => bytes,
+                Err(refusal) if refusal.is_missing() => continue,
+                Err(refusal) => {
+                    let rel = path.strip_prefix(self.root).unwrap_or(&path);
+                    lock(&self.skipped).push(Skipped {
+                        path: display_name(rel),
+                        reason: format!("ignore file not applied: {refusal}"),
+                    });
+                    continue;
+                }
+            };
+            for line in String::from_utf8_lossy(&text).lines() {
+                // A malformed pattern is git's business too: git skips it.
+                let _ = builder.add_line(Some(path.clone()), line);
+            }
+        }
+        let rules = Arc::new(builder.build().unwrap_or_else(|_| Gitignore::empty()));
+        lock(&self.cache).insert(dir.to_path_buf(), Arc::clone(&rules));
+        rules
+    }
+}
+
+/// How a relative path is shown and matched: `/`-separated; when every
+/// byte is printable UTF-8 and there is no backslash, as is; otherwise with
+/// backslashes doubled, control characters as `\n`, `\t`, `\u{1b}`, and each
+/// byte that is not UTF-8 as `\xFF`. Two different names never look alike,
+/// and a newline in a name cannot start a line of its own in a report.
+pub fn display_name(rel: &Path) -> String {
+    let bytes = rel.as_os_str().as_encoded_bytes();
+    let plain = std::str::from_utf8(bytes)
+        .ok()
+        .filter(|s| !s.chars().any(|c| c.is_control() || c == '\\'));
+    let name = match plain {
+        Some(s) => s.to_owned(),
+        None => escape_bytes(bytes),
+    };
+    if cfg!(unix) {
+        name
+    } else {
+        name.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+fn escape_bytes(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02X}");
+        }
+    }
+    out
+}
+
+/// Paths order by their bytes: total, and the same whatever they display as.
+fn sort_key(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }
 
 /// A poisoned lock only means another walker thread panicked; its data is still sound.
@@ -138,21 +404,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    // On Unix a path already reads with `/`; elsewhere its components are joined with it.
-    if cfg!(unix) {
-        return rel.to_string_lossy().into_owned();
-    }
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
+fn into_inner<T>(m: Mutex<T>) -> T {
+    m.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn walk_error(root: &Path, e: &ignore::Error) -> WalkError {
-    let path = error_path(e).map_or_else(String::new, |p| relative(root, p));
+    let path = error_path(e).map_or_else(String::new, |p| {
+        display_name(p.strip_prefix(root).unwrap_or(p))
+    });
     WalkError {
         path,
         message: error_message(e),
@@ -176,5 +435,22 @@ fn error_message(e: &ignore::Error) -> String {
         | ignore::Error::WithDepth { err, .. }
         | ignore::Error::WithLineNumber { err, .. } => error_message(err),
         other => other.to_string(),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn names_are_lossless_and_distinct() {
+        let name = |b: &[u8]| display_name(Path::new(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(name(b"src/main.rs"), "src/main.rs");
+        assert_eq!(name(b"bad\xff.py"), "bad\\xFF.py");
+        assert_ne!(name(b"bad\xff.py"), name(b"bad\xfe.py"));
+        assert_ne!(name(b"bad\xff.py"), name(b"bad\\xFF.py"));
+        assert_eq!(name(b"a\nb"), "a\\nb");
+        assert_eq!(name(b"a\x1b[31m"), "a\\u{1b}[31m");
     }
 }

@@ -277,7 +277,7 @@ fn a_waivers_file_that_is_a_link_is_refused_not_followed() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("waivers.toml") && stderr.contains("link is not followed"),
+        stderr.contains("waivers.toml") && stderr.contains("links are not followed"),
         "{stderr}"
     );
 }

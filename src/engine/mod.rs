@@ -188,6 +188,17 @@ fn merge(
             message: format!("part of the repository could not be listed: {}", e.message),
         }));
     }
+    if let CheckKind::Files {
+        assertion: Assertion::Exists | Assertion::Absent,
+        ..
+    } = &check.kind
+    {
+        // A path check reads nothing: its only outcomes are special files it selected.
+        errors.extend(outcomes.iter().filter_map(|o| match o {
+            Outcome::Error(e) => Some(e.clone()),
+            _ => None,
+        }));
+    }
     match &check.kind {
         CheckKind::Files {
             files,

@@ -9,7 +9,6 @@ use crate::walk::TreeFile;
 use globset::{GlobSet, GlobSetBuilder};
 use regex::bytes::{RegexSet, RegexSetBuilder};
 use std::cell::RefCell;
-use std::io::Read;
 
 /// A check ready to run: record checks have their schemas compiled for this run.
 pub(crate) struct Planned<'a> {
@@ -149,6 +148,23 @@ impl<'a> Plan<'a> {
         let keep = self
             .keep_inputs
             .filter(|_| !work.selected.is_empty() || !readers.is_empty());
+        if file.kind != crate::confine::Kind::File {
+            // Never opened: a FIFO would hang the run, a device never end.
+            // Every check that selects it says so, path checks included.
+            let message = format!(
+                "{}; special files are never opened",
+                crate::confine::Refusal::NotRegular(file.kind)
+            );
+            let mut checks = work.selected.clone();
+            checks.extend(readers.iter().flat_map(|r| self.readers_checks(*r)));
+            checks.sort_unstable();
+            checks.dedup();
+            work.outcomes = checks
+                .into_iter()
+                .map(|ci| (ci, Outcome::error(&file.relative, message.clone())))
+                .collect();
+            return work;
+        }
         if readers.is_empty() && keep.is_none() {
             return work;
         }
@@ -403,18 +419,12 @@ pub(crate) fn judge_records(
 
 /// Reads the file into `buffer`, replacing what it held.
 fn read_file(file: &TreeFile, limit: u64, buffer: &mut Vec<u8>) -> Result<(), String> {
-    buffer.clear();
-    let handle = std::fs::File::open(&file.absolute).map_err(|e| format!("cannot read: {e}"))?;
-    // Read one byte past the limit to notice a file that grew since it was opened.
-    handle
-        .take(limit.saturating_add(1))
-        .read_to_end(buffer)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if buffer.len() as u64 > limit {
-        return Err(too_large(limit));
-    }
-    // A rare huge file must not pin its memory to the thread for the rest of the run.
-    Ok(())
+    use crate::confine::{self, Refusal};
+    let handle = confine::open_regular(&file.absolute).map_err(|e| format!("not read: {e}"))?;
+    confine::read_bounded(handle, limit, buffer).map_err(|e| match e {
+        Refusal::TooLarge(_) => too_large(limit),
+        other => format!("cannot read: {other}"),
+    })
 }
 
 fn too_large(limit: u64) -> String {

@@ -55,7 +55,11 @@ pub fn collect(
     for a in &loaded.project.attestations {
         for e in &a.evidence {
             let copy = (e.size <= copy_limit)
-                .then(|| std::fs::read(dir.join(&e.path)).ok())
+                .then(|| {
+                    crate::confine::Root::new(dir)
+                        .read(std::path::Path::new(&e.path), copy_limit)
+                        .ok()
+                })
                 .flatten();
             kept.push(KeptInput {
                 input: Input {

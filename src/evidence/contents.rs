@@ -5,9 +5,8 @@
 use super::manifest::{FileDigest, Manifest, ManifestInput, Population, Tool};
 use super::{canonical, sha256};
 use crate::inputs::{Input, InputKind};
-use crate::model::{Assertion, Catalog, CheckId, CheckKind};
+use crate::model::{Catalog, CheckId};
 use crate::report::{CheckReport, ControlReport, FrameworkReport, Report};
-use regex::bytes::Regex;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path};
@@ -55,7 +54,9 @@ pub struct BundleRun<'a> {
 
 /// Builds the bundle's files; the manifest comes last and hashes the rest.
 pub fn build(run: BundleRun<'_>) -> Bundle {
-    let redactor = Redactor::new(run.catalog);
+    // A pattern marks where a secret is, not where it ends (a private key's
+    // header, not its body): a file holding one is withheld whole.
+    let redactor = crate::redact::Secrets::of(run.catalog);
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut inputs: Vec<ManifestInput> = Vec::new();
     let kept = run.inputs;
@@ -70,7 +71,7 @@ pub fn build(run: BundleRun<'_>) -> Bundle {
         };
         if let Some(bytes) = &k.copy {
             let at = copy_path(k.input.kind, &k.input.path);
-            if redactor.finds_secret(bytes) {
+            if redactor.finds(bytes) {
                 entry.withheld = true;
             } else if !files.contains_key(&at) {
                 files.insert(at.clone(), bytes.clone());
@@ -289,36 +290,6 @@ fn population(c: &CheckReport) -> Population {
         status: r.status,
         population: r.examined,
         failing: r.failing,
-    }
-}
-
-/// Finds secrets in a copy with every secret pattern of the catalog (the
-/// `not-contains` patterns of checks that do not show their match). A file
-/// holding one is withheld whole: a pattern marks where a secret is, not
-/// where it ends (a private key's header, not its body).
-struct Redactor {
-    patterns: Vec<Regex>,
-}
-
-impl Redactor {
-    fn new(catalog: &Catalog) -> Self {
-        let patterns = catalog
-            .checks
-            .values()
-            .filter(|c| !c.show_match)
-            .filter_map(|c| match &c.kind {
-                CheckKind::Files {
-                    assertion: Assertion::NotContains(re),
-                    ..
-                } => Some(re.clone()),
-                _ => None,
-            })
-            .collect();
-        Self { patterns }
-    }
-
-    fn finds_secret(&self, bytes: &[u8]) -> bool {
-        self.patterns.iter().any(|re| re.is_match(bytes))
     }
 }
 

@@ -159,35 +159,22 @@ fn evidence_file(
     file: &SourceFile,
     errors: &mut Vec<LoadError>,
 ) -> Option<EvidenceFile> {
-    let joined = confined(dir, path, file, errors)?;
+    let rel = confined(path, file, errors)?;
     let problem = |message: String| LoadError::InvalidValue {
         message,
         src: file.src(),
         span: span(path.span()),
     };
-    let inside = match (joined.canonicalize(), dir.canonicalize()) {
-        (Ok(real), Ok(root)) => real.starts_with(&root),
-        (Err(e), _) | (_, Err(e)) => {
-            errors.push(problem(format!(
-                "cannot read evidence file `{}`: {e}",
-                path.get_ref()
-            )));
-            return None;
-        }
-    };
-    if !inside {
-        errors.push(LoadError::PathEscapes {
+    // Streamed through the hash: evidence may be a large export or recording.
+    let hashed = crate::confine::Root::new(dir)
+        .open(&rel)
+        .map_err(|refusal| refusal.to_string())
+        .and_then(|f| crate::inputs::sha256_reader(f).map_err(|e| e.to_string()));
+    match hashed {
+        Ok((size, sha256)) => Some(EvidenceFile {
             path: path.get_ref().clone(),
-            src: file.src(),
-            span: span(path.span()),
-        });
-        return None;
-    }
-    match std::fs::read(&joined) {
-        Ok(bytes) => Some(EvidenceFile {
-            path: path.get_ref().clone(),
-            size: bytes.len() as u64,
-            sha256: crate::inputs::sha256(&bytes),
+            size,
+            sha256,
         }),
         Err(e) => {
             errors.push(problem(format!(

@@ -5,7 +5,88 @@ use std::sync::Arc;
 use thiserror::Error;
 
 /// Source text of a definition file, shared by all diagnostics about it.
-pub type Src = NamedSource<Arc<str>>;
+pub type Src = NamedSource<Excerpt>;
+
+/// A definition file's text as diagnostics quote it: secrets masked, and only
+/// a bounded window of it around the marked span, however long its lines
+/// are. The repository wrote the file; a diagnostic must not become a way
+/// to print it.
+#[derive(Debug, Clone)]
+pub struct Excerpt {
+    text: Arc<str>,
+}
+
+/// Bytes of context a diagnostic shows on each side of its span.
+const WINDOW: usize = 240;
+
+impl Excerpt {
+    pub fn new(text: &Arc<str>) -> Self {
+        let secrets = crate::redact::Secrets::known();
+        let text = match secrets.scrub(text) {
+            // Masks keep the secret's first characters and its length bounded:
+            // pad or cut so every span after it still points at the same bytes.
+            std::borrow::Cow::Owned(_) => Arc::from(mask_in_place(text, &secrets)),
+            std::borrow::Cow::Borrowed(_) => Arc::clone(text),
+        };
+        Self { text }
+    }
+}
+
+/// `text` with every secret match replaced by `*`s of the same byte length.
+fn mask_in_place(text: &str, secrets: &crate::redact::Secrets) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for range in secrets.ranges(text.as_bytes()) {
+        // The first four characters stay readable, as in findings.
+        let keep = text
+            .get(range.clone())
+            .map_or(0, |m| m.chars().take(4).map(char::len_utf8).sum::<usize>());
+        for b in bytes.iter_mut().take(range.end).skip(range.start + keep) {
+            *b = b'*';
+        }
+    }
+    // Replacing whole characters' bytes with `*` keeps it UTF-8 where matches
+    // are ASCII; anything else is decoded lossily (same offsets for ASCII).
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text: &'a str = &self.text;
+        let full = text.read_span(span, context_lines_before, context_lines_after)?;
+        let (start, len) = (full.span().offset(), full.span().len());
+        if len <= 4 * WINDOW {
+            return Ok(full);
+        }
+        let floor = |mut at: usize| {
+            while at > 0 && !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        };
+        let lo = floor(span.offset().saturating_sub(WINDOW).max(start));
+        let hi = floor((span.offset() + span.len().min(WINDOW) + WINDOW).min(start + len));
+        let before = text.get(start..lo).unwrap_or_default();
+        let newlines = memchr::memchr_iter(b'\n', before.as_bytes()).count();
+        let column = match before.rfind('\n') {
+            Some(at) => before.get(at + 1..).unwrap_or_default().chars().count(),
+            None => full.column() + before.chars().count(),
+        };
+        let data = text.get(lo..hi).unwrap_or_default();
+        let lines = memchr::memchr_iter(b'\n', data.as_bytes()).count() + 1;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            data.as_bytes(),
+            SourceSpan::new(lo.into(), hi - lo),
+            full.line() + newlines,
+            column,
+            lines,
+        )))
+    }
+}
 
 /// A problem in the definitions; loading collects all of them before failing.
 #[derive(Debug, Error, Diagnostic)]

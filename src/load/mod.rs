@@ -22,6 +22,7 @@ pub use example::DEFAULT_AS_OF;
 pub use source::{Layer, SourceFile};
 
 use crate::builtin;
+use crate::confine::{Kind, Refusal, Root};
 use crate::model::id::shape;
 use crate::model::{Catalog, Project, RiskId};
 pub use project::resolve_selection;
@@ -65,8 +66,16 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
     };
     let mut project_raw = None;
     let mut definitions = Vec::new();
-    if config.is_file() {
-        match read(&config, Layer::Project) {
+    let root = Root::new(dir);
+    let present = match root.kind(Path::new(PROJECT_FILE)) {
+        Ok(kind) => kind.is_some(),
+        Err(refusal) => {
+            errors.push(refused(&config, refusal));
+            false
+        }
+    };
+    if present {
+        match read(&root, Path::new(PROJECT_FILE), Layer::Project) {
             Ok(file) => {
                 if let Some(raw) = keep(file.parse::<ProjectFile>(), &mut errors) {
                     files.extend(project_files(dir, &raw, &file, &mut errors));
@@ -130,17 +139,16 @@ fn waivers(
         .iter()
         .filter_map(|w| waiver::compile(w, config, catalog, policy, &mut seen, errors))
         .collect();
-    let path = dir.join(WAIVERS_FILE);
-    let meta = std::fs::symlink_metadata(&path);
-    // Not through a link: the file is part of the (untrusted) project.
-    if meta.as_ref().is_ok_and(|m| !m.is_file()) {
-        errors.push(LoadError::Io {
-            path: path.display().to_string(),
-            source: std::io::Error::other("not a regular file (a link is not followed)"),
-        });
-    }
-    if meta.is_ok_and(|m| m.is_file()) {
-        match read(&path, Layer::Project) {
+    let root = Root::new(dir);
+    let present = match root.kind(Path::new(WAIVERS_FILE)) {
+        Ok(kind) => kind.is_some(),
+        Err(refusal) => {
+            errors.push(refused(&dir.join(WAIVERS_FILE), refusal));
+            false
+        }
+    };
+    if present {
+        match read(&root, Path::new(WAIVERS_FILE), Layer::Project) {
             Ok(file) => {
                 definitions.push((file.name.clone(), file.text.clone()));
                 if let Some(parsed) = keep(file.parse::<raw::WaiverFile>(), errors) {
@@ -170,10 +178,10 @@ fn attestations(
         .filter_map(|a| attestation::compile(a, config, dir, catalog, errors))
         .collect();
     for named in &raw.project.attestations {
-        let Some(path) = project::confined(dir, named, config, errors) else {
+        let Some(path) = project::confined(named, config, errors) else {
             continue;
         };
-        let file = match read(&path, Layer::Project) {
+        let file = match read(&Root::new(dir), &path, Layer::Project) {
             Ok(file) => file,
             Err(LoadError::Io { source, .. }) => {
                 errors.push(LoadError::InvalidValue {
@@ -229,22 +237,23 @@ fn project_files(
     errors: &mut Vec<LoadError>,
 ) -> Vec<(FileKind, SourceFile)> {
     let mut files = Vec::new();
+    let root = Root::new(dir);
     for (sub, kind) in [
         ("policies", FileKind::Policies),
         ("frameworks", FileKind::Framework),
     ] {
-        for path in toml_files_in(&dir.join(sub), errors) {
-            match read(&path, Layer::Project) {
+        for path in toml_files_in(&root, Path::new(sub), errors) {
+            match read(&root, &path, Layer::Project) {
                 Ok(file) => files.push((kind, file)),
                 Err(e) => errors.push(e),
             }
         }
     }
     for named in &raw.project.risks {
-        let Some(path) = project::confined(dir, named, config, errors) else {
+        let Some(path) = project::confined(named, config, errors) else {
             continue;
         };
-        match read(&path, Layer::Project) {
+        match read(&root, &path, Layer::Project) {
             Ok(file) => files.push((FileKind::Risks, file)),
             Err(LoadError::Io { source, .. }) => errors.push(LoadError::InvalidValue {
                 message: format!("cannot read risk register `{}`: {source}", named.get_ref()),
@@ -257,36 +266,66 @@ fn project_files(
     files
 }
 
-fn toml_files_in(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
-    let entries = match std::fs::read_dir(dir) {
+/// The `*.toml` entries of `sub`, sorted. Anything but a regular file is an
+/// error, never skipped: a pull request must not hide a policy file from the
+/// run by making it a link or a FIFO.
+fn toml_files_in(root: &Root, sub: &Path, errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
+    let entries = match root.list(sub) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
-        Err(source) => {
-            errors.push(LoadError::Io {
-                path: dir.display().to_string(),
-                source,
-            });
+        Err(refusal) => {
+            errors.push(refused(&root.path().join(sub), refusal));
             return Vec::new();
         }
     };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    paths.sort();
+    let mut paths = Vec::new();
+    for (path, kind) in entries {
+        if path.extension().is_none_or(|x| x != "toml") || kind == Kind::Directory {
+            continue;
+        }
+        match kind {
+            Kind::File => paths.push(path),
+            Kind::Symlink => errors.push(refused(
+                &root.path().join(&path),
+                Refusal::Link(path.display().to_string()),
+            )),
+            other => errors.push(refused(
+                &root.path().join(&path),
+                Refusal::NotRegular(other),
+            )),
+        }
+    }
     paths
 }
 
-fn read(path: &Path, layer: Layer) -> Result<SourceFile, LoadError> {
-    let io = |source| LoadError::Io {
+/// Reads the definition file `rel` of `root`, confined and bounded.
+fn read(root: &Root, rel: &Path, layer: Layer) -> Result<SourceFile, LoadError> {
+    let path = root.path().join(rel);
+    let bytes = root
+        .read(rel, crate::confine::DEFINITION_LIMIT)
+        .map_err(|refusal| refused(&path, refusal))?;
+    let text = String::from_utf8(bytes).map_err(|e| LoadError::Io {
         path: path.display().to_string(),
-        source,
-    };
-    let bytes = std::fs::read(path).map_err(io)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+        // Not the bytes: only where the first invalid one is.
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ),
+    })?;
     Ok(SourceFile::new(path.display().to_string(), text, layer))
+}
+
+/// A refusal to open a definition file, naming it, never quoting it.
+fn refused(path: &Path, refusal: Refusal) -> LoadError {
+    LoadError::Io {
+        path: path.display().to_string(),
+        source: match refusal {
+            Refusal::Io(e) => e,
+            other => std::io::Error::other(other.to_string()),
+        },
+    }
 }
 
 fn keep<T>(result: Result<T, LoadError>, errors: &mut Vec<LoadError>) -> Option<T> {

@@ -23,9 +23,25 @@ pub fn settle(
 ) {
     project.name = raw.project.name.clone();
     if let Some(repo) = &raw.project.repository
-        && let Some(path) = confined(dir, repo, file, errors)
+        && let Some(rel) = confined(repo, file, errors)
     {
-        project.repository = path;
+        // A link would have the walk (and the evidence bundle) read another directory.
+        match crate::confine::Root::new(dir).kind(&rel) {
+            Ok(Some(crate::confine::Kind::Directory)) => project.repository = dir.join(rel),
+            found => errors.push(LoadError::InvalidValue {
+                message: format!(
+                    "repository `{}` cannot be used: {}",
+                    repo.get_ref(),
+                    match found {
+                        Ok(None) => "it does not exist".to_owned(),
+                        Ok(Some(kind)) => format!("it is {}, not a directory", kind.describe()),
+                        Err(refusal) => refusal.to_string(),
+                    }
+                ),
+                src: file.src(),
+                span: span(repo.span()),
+            }),
+        }
     }
     project.frameworks = raw
         .project
@@ -35,9 +51,9 @@ pub fn settle(
     project.exports = exports(raw, file, dir, errors);
 }
 
-/// `dir/path`, when `path` is relative and does not climb out of `dir`.
+/// `path`, when it is relative and does not climb out of `dir`; links are
+/// refused when it is opened, through [`crate::confine::Root`].
 pub fn confined(
-    dir: &Path,
     path: &Spanned<String>,
     file: &SourceFile,
     errors: &mut Vec<LoadError>,
@@ -58,7 +74,7 @@ pub fn confined(
         });
         return None;
     }
-    Some(dir.join(rel))
+    Some(rel.to_path_buf())
 }
 
 fn select_frameworks(
@@ -169,7 +185,7 @@ fn exports(
             });
             continue;
         };
-        if confined(dir, &export.path, file, errors).is_some() {
+        if confined(&export.path, file, errors).is_some() {
             specs.push(ExportSpec {
                 name: name.clone(),
                 kind,

@@ -23,6 +23,8 @@ pub struct SourceFile {
     /// Offsets of the line breaks, found once: a catalog of hundreds of
     /// controls asks for a line per definition.
     newlines: OnceLock<Vec<usize>>,
+    /// The text as diagnostics quote it, masked once however many there are.
+    excerpt: OnceLock<super::error::Excerpt>,
 }
 
 impl SourceFile {
@@ -32,12 +34,16 @@ impl SourceFile {
             text: text.into(),
             layer,
             newlines: OnceLock::new(),
+            excerpt: OnceLock::new(),
         }
     }
 
     /// The text as a miette source, cheap to clone.
     pub fn src(&self) -> Src {
-        NamedSource::new(&self.name, Arc::clone(&self.text)).with_language("toml")
+        let excerpt = self
+            .excerpt
+            .get_or_init(|| super::error::Excerpt::new(&self.text));
+        NamedSource::new(&self.name, excerpt.clone()).with_language("toml")
     }
 
     /// 1-based line holding byte `offset`.

@@ -98,7 +98,18 @@ fn header(out: &mut String, report: &Report) {
                 target.symlinks_not_followed.len()
             );
         }
+        if !target.ignored.is_empty() {
+            let _ = write!(
+                out,
+                ", {} untracked paths excluded by ignore rules (listed in --format json)",
+                target.ignored.len()
+            );
+        }
         let _ = writeln!(out);
+        for s in &target.skipped {
+            let _ = writeln!(out, "  not read `{}`: {}", s.path, s.reason);
+        }
+
         for e in &target.errors {
             let _ = writeln!(out, "  could not list `{}`: {}", e.path, e.message);
         }

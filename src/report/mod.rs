@@ -95,7 +95,22 @@ pub struct Target {
     pub files_read: usize,
     /// Symbolic links seen and not followed.
     pub symlinks_not_followed: Vec<String>,
+    /// In a git work tree: tracked files were walked whatever ignore rules say.
+    #[serde(default)]
+    pub git: bool,
+    /// Untracked paths ignore rules excluded (directories end with `/`).
+    #[serde(default)]
+    pub ignored: Vec<String>,
+    /// Files seen and not read (special files, ignore files not applied), with why.
+    #[serde(default)]
+    pub skipped: Vec<SkippedReport>,
     pub errors: Vec<WalkErrorReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SkippedReport {
+    pub path: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -372,6 +387,19 @@ pub fn is_gated(check: &CheckResult, fail_on: Severity) -> bool {
         }
 }
 
+impl Report {
+    /// The report with every secret that repository text carried into it
+    /// masked: file names, waiver reasons, messages, errors. One pass over
+    /// everything it holds, so no field can be forgotten.
+    pub fn scrubbed(self, secrets: &crate::redact::Secrets) -> Report {
+        let Ok(mut value) = serde_json::to_value(&self) else {
+            return self;
+        };
+        secrets.scrub_json(&mut value);
+        serde_json::from_value(value).unwrap_or(self)
+    }
+}
+
 fn target(tree: &Tree, files_read: usize) -> Target {
     Target {
         kind: "repository".to_owned(),
@@ -379,8 +407,34 @@ fn target(tree: &Tree, files_read: usize) -> Target {
         files: tree.files.len(),
         files_read,
         symlinks_not_followed: tree.symlinks.clone(),
+        git: tree.git,
+        ignored: tree.ignored.clone(),
+        skipped: skipped(tree),
         errors: tree.errors.iter().map(walk_error).collect(),
     }
+}
+
+/// Special files (listed, never opened) and ignore files not applied, by path.
+fn skipped(tree: &Tree) -> Vec<SkippedReport> {
+    let special = tree
+        .files
+        .iter()
+        .filter(|f| f.kind != crate::confine::Kind::File)
+        .map(|f| SkippedReport {
+            path: f.relative.clone(),
+            reason: format!("{}; never opened", f.kind.describe()),
+        });
+    let mut out: Vec<SkippedReport> = tree
+        .skipped
+        .iter()
+        .map(|s| SkippedReport {
+            path: s.path.clone(),
+            reason: s.reason.clone(),
+        })
+        .chain(special)
+        .collect();
+    out.sort();
+    out
 }
 
 fn walk_error(e: &WalkError) -> WalkErrorReport {
