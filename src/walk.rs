@@ -109,12 +109,13 @@ pub fn walk_with<R: Send>(
         }
         Ok(_) => {}
     }
-    let tracked = Tracked::of(root);
+    let (tracked, failure) = Tracked::of(root);
     let rules = Rules {
         root,
-        enabled: !options.no_ignore,
+        // Without the list of tracked files an ignore rule could hide a committed one.
+        enabled: !options.no_ignore && failure.is_none(),
         cache: Mutex::new(HashMap::new()),
-        skipped: Mutex::new(Vec::new()),
+        skipped: Mutex::new(failure.into_iter().collect()),
     };
     let found = Found::default();
     WalkBuilder::new(root)
@@ -196,6 +197,12 @@ impl<R> Found<R> {
         };
         let is_dir = kind == Kind::Directory;
         if entry.file_name() == ".git" {
+            // A nested repository's metadata, or a tarball's: not the tree,
+            // but named, so nothing vanishes without a word.
+            if entry.depth() > 1 && is_dir {
+                let rel = path.strip_prefix(root).unwrap_or(path);
+                rules.note(rel, "a nested `.git` directory; not walked");
+            }
             return ignore::WalkState::Skip;
         }
         let rel = path.strip_prefix(root).unwrap_or(path);
@@ -251,11 +258,22 @@ struct Tracked {
 }
 
 impl Tracked {
-    fn of(root: &Path) -> Self {
-        let paths: Option<HashSet<PathBuf>> = crate::git::tracked_files(root)
-            .ok()
-            .flatten()
-            .map(|names| names.into_iter().map(path_of_bytes).collect());
+    /// The tracked files, or why git could not list them.
+    fn of(root: &Path) -> (Self, Option<Skipped>) {
+        let (paths, failure) = match crate::git::tracked_files(root) {
+            Ok(names) => (names, None),
+            Err(e) => (
+                None,
+                Some(Skipped {
+                    path: ".git".to_owned(),
+                    reason: format!(
+                        "git could not list the tracked files ({e}); no ignore rule was applied"
+                    ),
+                }),
+            ),
+        };
+        let paths: Option<HashSet<PathBuf>> =
+            paths.map(|names| names.into_iter().map(path_of_bytes).collect());
         let mut dirs = HashSet::new();
         for p in paths.iter().flatten() {
             for a in p.ancestors().skip(1) {
@@ -264,7 +282,7 @@ impl Tracked {
                 }
             }
         }
-        Self { paths, dirs }
+        (Self { paths, dirs }, failure)
     }
 
     fn holds(&self, rel: &Path) -> bool {
@@ -313,6 +331,13 @@ impl Rules<'_> {
             }
         }
         false
+    }
+
+    fn note(&self, rel: &Path, reason: &str) {
+        lock(&self.skipped).push(Skipped {
+            path: display_name(rel),
+            reason: reason.to_owned(),
+        });
     }
 
     fn of_dir(&self, dir: &Path) -> Arc<Gitignore> {

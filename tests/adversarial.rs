@@ -692,3 +692,25 @@ fn readme_limits_are_the_enforced_ones() {
         "{skipped}"
     );
 }
+
+/// When git cannot list the tracked files (a corrupt index), no ignore rule
+/// is applied at all, and the report says why; a nested `.git` is named.
+#[test]
+fn without_the_tracked_list_nothing_is_ignored() {
+    let case = Case::new(NAMED);
+    let repo = &case.project;
+    write(&repo.join("keys.py"), format!("K = '{}'\n", key()));
+    git(repo, &["init", "-q"]);
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "keys"]);
+    write(&repo.join(".gitignore"), "keys.py\n");
+    write(&repo.join(".git/index"), "not an index");
+    write(&repo.join("vendored/.git/HEAD"), "ref: refs/heads/main\n");
+    let r = run(&["check", case.path(), "--format", "json"]);
+    assert_eq!(r.code, Some(1), "{}", r.out);
+    let json: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(status_of(&json, "repo.secrets.aws-access-key"), "fail");
+    let skipped = json["targets"][0]["skipped"].to_string();
+    assert!(skipped.contains("no ignore rule was applied"), "{skipped}");
+    assert!(skipped.contains("vendored/.git"), "{skipped}");
+}
