@@ -714,3 +714,35 @@ fn without_the_tracked_list_nothing_is_ignored() {
     assert!(skipped.contains("no ignore rule was applied"), "{skipped}");
     assert!(skipped.contains("vendored/.git"), "{skipped}");
 }
+
+/// An export that `assay.toml` declares, as a link out of the project or as
+/// a FIFO: not read, the export in error, its checks `error`, no hang.
+#[test]
+fn declared_exports_are_confined() {
+    let config = "[project]\nname = \"p\"\n\n[[export]]\nname = \"iam\"\nkind = \"aws.iam.credential-report\"\npath = \"exports/report.csv\"\n";
+    let linked = Case::new(config);
+    std::fs::create_dir_all(linked.project.join("exports")).unwrap();
+    symlink(
+        linked.outside.join("creds.py"),
+        linked.project.join("exports/report.csv"),
+    )
+    .unwrap();
+    let fifo = Case::new(config);
+    mkfifo(&fifo.project.join("exports/report.csv"));
+    for (case, why) in [(&linked, "symbolic link"), (&fifo, "FIFO")] {
+        let r = run_in(
+            None,
+            &["check", case.path(), "--format", "json"],
+            Duration::from_secs(30),
+        );
+        no_secret(&r, why);
+        assert_eq!(r.code, Some(1), "{why}: {}", r.out);
+        let json: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+        assert!(
+            json["exports"].to_string().contains(why),
+            "{why}: {}",
+            json["exports"]
+        );
+        assert_eq!(status_of(&json, "aws.iam.console-mfa"), "error", "{why}");
+    }
+}

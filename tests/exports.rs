@@ -130,10 +130,8 @@ fn a_project_export_cannot_lead_out_of_the_project_through_a_link() {
     let c = check(&report, "aws.iam.console-mfa");
     assert_eq!(c["status"], "error");
     let message = c["errors"][0]["message"].as_str().unwrap();
-    assert!(
-        message.contains("leads outside the project directory"),
-        "{message}"
-    );
+    // Refused as a link before anything is resolved or read.
+    assert!(message.contains("symbolic link"), "{message}");
 }
 
 #[test]

@@ -21,6 +21,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+/// YAML exports are parsed whole (JSON and CSV stream): larger ones are refused.
+pub const YAML_LIMIT: u64 = 256 * 1024 * 1024;
+
 /// Records handed to evaluation at a time: large enough to keep every core
 /// busy, small enough that memory stays a few thousand records.
 pub const BATCH: usize = 4096;
@@ -38,6 +41,23 @@ pub struct Streamed {
 /// The files an export names: one path, or every file a glob matches (sorted).
 /// A confined export's files must really be inside its base directory.
 pub fn resolve(spec: &ExportSpec) -> Result<Vec<PathBuf>, String> {
+    if spec.confined && !spec.path.contains(['*', '?', '[', '{']) {
+        // Declared in the (untrusted) assay.toml: opened like every definition file.
+        let root = crate::confine::Root::new(&spec.base);
+        match root.kind(Path::new(&spec.path)) {
+            Ok(Some(crate::confine::Kind::File)) => {}
+            Ok(Some(kind)) => {
+                return Err(format!(
+                    "export `{}`: `{}` is {}; only regular files are read",
+                    spec.name,
+                    spec.path,
+                    kind.describe()
+                ));
+            }
+            Ok(None) => {}
+            Err(refusal) => return Err(format!("export `{}`: {refusal}", spec.name)),
+        }
+    }
     let files = find(spec)?;
     if spec.confined {
         let base = spec
@@ -524,8 +544,21 @@ fn read_yaml<T: Send>(
     each: Option<&Pointer>,
     sink: &mut Sequential<'_, T>,
 ) -> Result<(), String> {
-    let text = std::fs::read_to_string(path)
+    let mut bytes = Vec::new();
+    // Exports declared in assay.toml were checked to be regular files when
+    // resolved; one given with --export is the caller's choice (a pipe from
+    // `<(helm template …)` included), read up to the limit.
+    File::open(path)
+        .map_err(crate::confine::Refusal::Io)
+        .and_then(|f| crate::confine::read_bounded(f, YAML_LIMIT, &mut bytes))
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "cannot read `{}`: not UTF-8 ({})",
+            path.display(),
+            e.utf8_error()
+        )
+    })?;
     let docs: Vec<serde_saphyr::Spanned<Value>> =
         serde_saphyr::from_multiple_with_options(&text, yaml_options())
             .map_err(|e| format!("invalid YAML: {}", first_line(&e.to_string())))?;
