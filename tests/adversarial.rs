@@ -668,6 +668,11 @@ fn readme_limits_are_the_enforced_ones() {
         )),
         "README does not state the limits {definitions} / {ignores}"
     );
+    let yaml = mib(assay::source::export::YAML_LIMIT);
+    assert!(
+        readme.contains(&format!("YAML exports (parsed whole; JSON and CSV stream) up to {yaml}")),
+        "README does not state the YAML limit {yaml}"
+    );
     let case = Case::new(NAMED);
     let big = usize::try_from(assay::confine::DEFINITION_LIMIT).unwrap() + 1;
     write(&case.project.join("policies/big.toml"), "#".repeat(big));
