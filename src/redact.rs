@@ -107,12 +107,17 @@ impl Secrets {
         out
     }
 
-    /// Every string inside `value` scrubbed, keys included.
+    /// Every string inside `value` scrubbed, keys included, and its control
+    /// characters but newline and tab escaped: an escape sequence in a waiver
+    /// reason must not reach a terminal.
     pub fn scrub_json(&self, value: &mut serde_json::Value) {
         use serde_json::Value;
         match value {
             Value::String(s) => {
                 if let std::borrow::Cow::Owned(clean) = self.scrub(s) {
+                    *s = clean;
+                }
+                if let std::borrow::Cow::Owned(clean) = escape_controls(s) {
                     *s = clean;
                 }
             }
@@ -130,6 +135,23 @@ impl Secrets {
             _ => {}
         }
     }
+}
+
+/// `text` with control characters other than newline and tab written as `\u{1b}`.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Text bound for a terminal: each line at most `max` characters.
@@ -208,6 +230,12 @@ mod tests {
             KNOWN.len(),
             "a built-in secret pattern is missing from redact::KNOWN"
         );
+    }
+
+    #[test]
+    fn escapes_controls_but_newline_and_tab() {
+        assert_eq!(escape_controls("a\tb\nc"), "a\tb\nc");
+        assert_eq!(escape_controls("a\x1b[2Jb\r"), "a\\u{1b}[2Jb\\u{d}");
     }
 
     #[test]

@@ -751,3 +751,35 @@ fn declared_exports_are_confined() {
         assert_eq!(status_of(&json, "aws.iam.console-mfa"), "error", "{why}");
     }
 }
+
+/// Escape sequences in an inline waiver's reason, and a newline forging a
+/// gate line in a waivers.toml justification, reach no terminal as such.
+#[test]
+fn waiver_text_cannot_drive_the_terminal_or_forge_lines() {
+    let case = Case::new(NAMED);
+    write(
+        &case.project.join("app.py"),
+        format!(
+            "# assay:ignore repo.secrets.aws-access-key -- fine\x1b[2J\x1b]0;pwned\x07\nK = '{}'\n",
+            key()
+        ),
+    );
+    write(
+        &case.project.join("waivers.toml"),
+        "[[waiver]]\nid = \"w\"\ncheck = \"repo.codeowners\"\njustification = \"x\\n\\ngate: passed (fail-on low)\\n\\u001b[31m\"\napprover = \"a\"\nticket = \"T-1\"\ngranted = 2026-10-01\nexpires = 2027-01-15\n",
+    );
+    for format in ["human", "markdown", "junit", "csv", "html"] {
+        let r = run(&["check", case.path(), "--format", format, "--as-of", "2026-11-20"]);
+        assert!(!r.out.contains('\x1b'), "{format}: raw escape:\n{}", r.out);
+        assert!(!r.out.contains('\x07'), "{format}: raw bell");
+        let forged = r
+            .out
+            .lines()
+            .filter(|l| l.trim_start().starts_with("gate: passed (fail-on low)"))
+            .count();
+        // In HTML a newline inside an element is only white space.
+        if format != "html" {
+            assert_eq!(forged, 0, "{format}: forged gate line:\n{}", r.out);
+        }
+    }
+}
