@@ -670,7 +670,9 @@ fn readme_limits_are_the_enforced_ones() {
     );
     let yaml = mib(assay::source::export::YAML_LIMIT);
     assert!(
-        readme.contains(&format!("YAML exports (parsed whole; JSON and CSV stream) up to {yaml}")),
+        readme.contains(&format!(
+            "YAML exports (parsed whole; JSON and CSV stream) up to {yaml}"
+        )),
         "README does not state the YAML limit {yaml}"
     );
     let case = Case::new(NAMED);
@@ -769,7 +771,14 @@ fn waiver_text_cannot_drive_the_terminal_or_forge_lines() {
         "[[waiver]]\nid = \"w\"\ncheck = \"repo.codeowners\"\njustification = \"x\\n\\ngate: passed (fail-on low)\\n\\u001b[31m\"\napprover = \"a\"\nticket = \"T-1\"\ngranted = 2026-10-01\nexpires = 2027-01-15\n",
     );
     for format in ["human", "markdown", "junit", "csv", "html"] {
-        let r = run(&["check", case.path(), "--format", format, "--as-of", "2026-11-20"]);
+        let r = run(&[
+            "check",
+            case.path(),
+            "--format",
+            format,
+            "--as-of",
+            "2026-11-20",
+        ]);
         assert!(!r.out.contains('\x1b'), "{format}: raw escape:\n{}", r.out);
         assert!(!r.out.contains('\x07'), "{format}: raw bell");
         let forged = r
