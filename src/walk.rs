@@ -20,7 +20,7 @@ use ignore::WalkBuilder;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// A file inside the root: a regular file, or a special one (never opened).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +114,7 @@ pub fn walk_with<R: Send>(
         root,
         // Without the list of tracked files an ignore rule could hide a committed one.
         enabled: !options.no_ignore && failure.is_none(),
-        cache: Mutex::new(HashMap::new()),
+        cache: RwLock::new(HashMap::new()),
         skipped: Mutex::new(failure.into_iter().collect()),
     };
     let found = Found::default();
@@ -309,7 +309,8 @@ fn path_of_bytes(bytes: Vec<u8>) -> PathBuf {
 struct Rules<'a> {
     root: &'a Path,
     enabled: bool,
-    cache: Mutex<HashMap<PathBuf, Arc<Gitignore>>>,
+    /// Read by every walker thread for every entry, written once per directory.
+    cache: RwLock<HashMap<PathBuf, Arc<Gitignore>>>,
     skipped: Mutex<Vec<Skipped>>,
 }
 
@@ -341,7 +342,12 @@ impl Rules<'_> {
     }
 
     fn of_dir(&self, dir: &Path) -> Arc<Gitignore> {
-        if let Some(found) = lock(&self.cache).get(dir) {
+        if let Some(found) = self
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(dir)
+        {
             return Arc::clone(found);
         }
         let mut builder = GitignoreBuilder::new(dir);
@@ -370,7 +376,10 @@ impl Rules<'_> {
             }
         }
         let rules = Arc::new(builder.build().unwrap_or_else(|_| Gitignore::empty()));
-        lock(&self.cache).insert(dir.to_path_buf(), Arc::clone(&rules));
+        self.cache
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(dir.to_path_buf(), Arc::clone(&rules));
         rules
     }
 }
