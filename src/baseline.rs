@@ -184,10 +184,12 @@ pub fn apply(report: &mut Report, baseline: &Baseline) {
         .iter()
         .filter(|c| {
             let r = &c.result;
+            // Findings past --max-findings are not known, so they may be new.
             let worse = r
                 .findings
                 .iter()
-                .any(|f| f.baseline == Some(BaselineState::New) && f.waiver.is_none());
+                .any(|f| f.baseline == Some(BaselineState::New) && f.waiver.is_none())
+                || (r.findings_omitted > 0 && r.status == Status::Fail);
             let errored = !r.errors.is_empty() || r.status == Status::Error;
             // A regression gates whatever the check's severity: the control
             // passed before, and the change broke it.
@@ -198,10 +200,17 @@ pub fn apply(report: &mut Report, baseline: &Baseline) {
         .collect();
     report.gate.passed = gated.is_empty();
     report.gate.gated = gated;
+    // A finding of a check that omitted some may only be among those omitted.
+    let incomplete: BTreeSet<&CheckId> = report
+        .checks
+        .iter()
+        .filter(|c| c.result.findings_omitted > 0)
+        .map(|c| &c.result.id)
+        .collect();
     let fixed: Vec<Entry> = baseline
         .findings
         .iter()
-        .filter(|e| !present.contains(&e.fingerprint))
+        .filter(|e| !present.contains(&e.fingerprint) && !incomplete.contains(&e.check))
         .cloned()
         .collect();
     report.baseline = Some(BaselineReport {

@@ -237,6 +237,11 @@ pub struct EvalArgs {
     /// Files larger than this many bytes are not read; checks selecting them report an error.
     #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+    /// Findings kept in full per check; past them findings are counted, not
+    /// kept, and every format says how many were left out. Bounds memory and
+    /// report size however many matches a repository holds.
+    #[arg(long, value_name = "N", default_value_t = engine::DEFAULT_MAX_FINDINGS)]
+    pub max_findings: usize,
     /// Monte Carlo trials of the risk analysis (default: 1,000,000 for `risks`,
     /// whose percentiles are within 1%; 100,000 for the summary of `check`, within 5%).
     #[arg(long, value_name = "N",
@@ -359,6 +364,7 @@ fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>, quiet: bool) -> Result<Ev
         },
         keep_inputs,
         inline_waivers: !args.no_inline_waivers,
+        max_findings: args.max_findings,
     };
     let t1 = std::time::Instant::now();
     let progress = Progress::start(quiet);
@@ -483,6 +489,7 @@ fn check(args: &CheckArgs) -> Exit {
         crate::baseline::apply(&mut report, b);
     }
     if let Some(path) = &args.write_baseline {
+        warn_incomplete_baseline(&report);
         let mut text =
             serde_json::to_string_pretty(&crate::baseline::of(&report)).unwrap_or_default();
         text.push('\n');
@@ -515,6 +522,24 @@ fn check(args: &CheckArgs) -> Exit {
     };
     std::mem::forget(report);
     exit
+}
+
+/// A baseline records only the findings kept: those past `--max-findings`
+/// would gate the next run as new, which standard error says.
+fn warn_incomplete_baseline(report: &Report) {
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| c.result.findings_omitted > 0)
+    {
+        eprintln!(
+            "warning: the baseline lacks {} findings of {} past --max-findings {}; \
+             raise it to record them",
+            c.result.findings_omitted,
+            c.result.id,
+            c.result.findings.len()
+        );
+    }
 }
 
 /// Waivers that need attention, on standard error: a CI log shows them
@@ -891,6 +916,7 @@ fn emit(report: &Report, format: Format, inputs: &[Input]) {
     let _ = write_format(report, format, inputs, &mut out).and_then(|()| out.flush());
 }
 
+/// JSON, HTML, OSCAL and SARIF are streamed: none is built whole in memory.
 fn write_format(
     report: &Report,
     format: Format,
@@ -899,15 +925,10 @@ fn write_format(
 ) -> std::io::Result<()> {
     let text = match format {
         Format::Json => return report.write_json(out),
+        Format::Html => return report::html::write(report, out),
+        Format::Oscal => return report::oscal::write(report, inputs, out),
+        Format::Sarif => return report::sarif::write(report, out),
         Format::Human => report::human::render(report),
-        Format::Html => report::html::render(report),
-        Format::Oscal => {
-            let doc = report::oscal::assessment_results(report, inputs);
-            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            text.push('\n');
-            text
-        }
-        Format::Sarif => report::sarif::render(report),
         Format::Junit => report::junit::render(report),
         Format::Markdown => report::markdown::render(report),
         Format::Csv => report::csv::render(report),

@@ -110,11 +110,23 @@ pub struct CheckResult {
     pub examined: usize,
     /// How many of those failed.
     pub failing: usize,
+    /// At most `--max-findings` of them, the first in report order.
     pub findings: Vec<Finding>,
+    /// Findings found but not kept, beyond `--max-findings`: counted exactly,
+    /// never listed.
+    #[serde(default)]
+    pub findings_omitted: usize,
     pub errors: Vec<EvalError>,
     /// Why a check had nothing to evaluate, when that needs saying.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl CheckResult {
+    /// Every finding, kept or not.
+    pub fn finding_count(&self) -> usize {
+        self.findings.len() + self.findings_omitted
+    }
 }
 
 /// A control's status within its framework.

@@ -63,7 +63,7 @@ fn run_one(check: &Check, example: &Example) -> ExampleResult {
     match evaluate(check, example) {
         Ok(r) => {
             result.got = r.status.as_str().to_owned();
-            result.findings = r.findings.len();
+            result.findings = r.finding_count();
             if !r.errors.is_empty() {
                 let messages: Vec<String> = r.errors.iter().map(|e| e.message.clone()).collect();
                 result.detail = Some(messages.join("; "));

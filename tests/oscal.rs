@@ -743,3 +743,17 @@ fn the_demo_has_what_the_tests_rely_on() {
             .any(|f| f.ends_with("/exports/credential-report.csv"))
     }));
 }
+
+/// Issue 11: the CLI streams the document (`oscal::write`) without building
+/// it; the bytes are those of the document built whole, uuid included.
+#[test]
+fn the_streamed_document_is_the_document_built_whole() {
+    let report = demo_report();
+    let inputs = inputs();
+    let mut whole =
+        serde_json::to_string_pretty(&oscal::assessment_results(&report, &inputs)).unwrap();
+    whole.push('\n');
+    let mut streamed = Vec::new();
+    oscal::write(&report, &inputs, &mut streamed).unwrap();
+    assert_eq!(String::from_utf8(streamed).unwrap(), whole);
+}

@@ -27,10 +27,20 @@ pub fn contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<Findi
     }]
 }
 
-/// One finding per match.
-pub fn not_contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<Finding> {
+/// One finding per match, the first `cap` of them kept; returns them and
+/// how many more matched. Past the cap matches are only counted: a file of a
+/// million keys costs a count, not a million findings.
+pub fn not_contains(
+    check: &Check,
+    re: &Regex,
+    file: &FileContents<'_>,
+    cap: usize,
+) -> (Vec<Finding>, usize) {
     let mut lines = LineCounter::new(file.bytes);
-    re.find_iter(file.bytes)
+    let mut matches = re.find_iter(file.bytes);
+    let kept: Vec<Finding> = matches
+        .by_ref()
+        .take(cap)
         .map(|m| {
             let (line, column) = lines.locate(m.start());
             let text = String::from_utf8_lossy(m.as_bytes());
@@ -52,7 +62,8 @@ pub fn not_contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<F
                 ..Finding::default()
             }
         })
-        .collect()
+        .collect();
+    (kept, matches.count())
 }
 
 /// A match in a binary file: said to be one, then redacted, with bytes

@@ -20,9 +20,12 @@ use std::cell::OnceCell;
 /// What one check concluded about one input (a file, or an export file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Examined: `items` files or records judged, `failing` of them with findings.
+    /// Examined: `items` files or records judged, `failing` of them with
+    /// findings; `findings` holds at most the run's `--max-findings`, and
+    /// `omitted` counts the findings beyond them, found but not kept.
     Examined {
         findings: Vec<Finding>,
+        omitted: usize,
         items: usize,
         failing: usize,
     },
@@ -33,9 +36,15 @@ pub enum Outcome {
 impl Outcome {
     /// One file judged, failing when it has findings.
     pub fn file(findings: Vec<Finding>) -> Self {
-        let failing = usize::from(!findings.is_empty());
+        Self::file_capped(findings, 0)
+    }
+
+    /// One file judged, with `omitted` findings beyond those kept.
+    pub fn file_capped(findings: Vec<Finding>, omitted: usize) -> Self {
+        let failing = usize::from(!findings.is_empty() || omitted > 0);
         Outcome::Examined {
             findings,
+            omitted,
             items: 1,
             failing,
         }
@@ -90,10 +99,16 @@ impl<'a> FileContents<'a> {
     }
 }
 
-/// Evaluates a content-reading file check against one file. `matched`, when
-/// known from a pass of every pattern at once, says whether the check's
-/// pattern occurs: then a file without it is judged without another scan.
-pub fn evaluate_file(check: &Check, file: &FileContents<'_>, matched: Option<bool>) -> Outcome {
+/// Evaluates a content-reading file check against one file, keeping at most
+/// `cap` findings. `matched`, when known from a pass of every pattern at
+/// once, says whether the check's pattern occurs: then a file without it is
+/// judged without another scan.
+pub fn evaluate_file(
+    check: &Check,
+    file: &FileContents<'_>,
+    matched: Option<bool>,
+    cap: usize,
+) -> Outcome {
     let CheckKind::Files { assertion, .. } = &check.kind else {
         return Outcome::file(Vec::new());
     };
@@ -101,7 +116,10 @@ pub fn evaluate_file(check: &Check, file: &FileContents<'_>, matched: Option<boo
         (Assertion::NotContains(_), Some(false)) => Outcome::file(Vec::new()),
         (Assertion::Contains(_), Some(true)) => Outcome::file(Vec::new()),
         (Assertion::Contains(re), _) => Outcome::file(content::contains(check, re, file)),
-        (Assertion::NotContains(re), _) => Outcome::file(content::not_contains(check, re, file)),
+        (Assertion::NotContains(re), _) => {
+            let (findings, omitted) = content::not_contains(check, re, file, cap);
+            Outcome::file_capped(findings, omitted)
+        }
         (Assertion::Dockerfile(d), _) => docker::evaluate(check, *d, file),
         (Assertion::Exists | Assertion::Absent, _) => Outcome::file(Vec::new()),
     }

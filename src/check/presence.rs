@@ -27,10 +27,12 @@ pub fn exists(check: &Check, files: &FileSelector, selected: &[&str]) -> Vec<Fin
     }]
 }
 
-/// `absent`: one finding per selected file.
-pub fn absent(check: &Check, selected: &[&str]) -> Vec<Finding> {
-    selected
+/// `absent`: one finding per selected file, the first `cap` kept; returns
+/// them and how many more files there were.
+pub fn absent(check: &Check, selected: &[&str], cap: usize) -> (Vec<Finding>, usize) {
+    let kept = selected
         .iter()
+        .take(cap)
         .map(|path| Finding {
             path: Some((*path).to_owned()),
             line: None,
@@ -39,5 +41,6 @@ pub fn absent(check: &Check, selected: &[&str]) -> Vec<Finding> {
             excerpt: None,
             ..Finding::default()
         })
-        .collect()
+        .collect();
+    (kept, selected.len().saturating_sub(cap))
 }

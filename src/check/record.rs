@@ -38,6 +38,12 @@ impl CompiledRecordCheck {
     }
 
     /// The finding for a record of the population that fails, if it does.
+    /// Whether the record fails the schema, without describing how: what a
+    /// finding past `--max-findings` costs.
+    pub fn fails(&self, record: &Record) -> bool {
+        !self.schema.is_valid(&record.value)
+    }
+
     pub fn judge(
         &self,
         check: &Check,

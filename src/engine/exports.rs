@@ -25,9 +25,11 @@ pub struct ExportTarget {
 
 type Outcomes = Vec<(usize, Outcome)>;
 
+/// Streams every export; each check keeps at most `cap` findings per export file.
 pub(super) fn evaluate(
     planned: &[Planned<'_>],
     exports: &[ExportSpec],
+    cap: usize,
 ) -> (Vec<ExportTarget>, Outcomes) {
     let mut targets = Vec::new();
     let mut outcomes = Vec::new();
@@ -61,8 +63,14 @@ pub(super) fn evaluate(
             Ok(files) => {
                 for file in files {
                     let display = file.display().to_string();
-                    let records =
-                        evaluate_file(planned, spec, &checks, &file, &display, &mut outcomes);
+                    let records = evaluate_file(
+                        planned,
+                        spec,
+                        &checks,
+                        (&file, &display),
+                        cap,
+                        &mut outcomes,
+                    );
                     target.records += records;
                     target.files.push(display);
                 }
@@ -79,8 +87,8 @@ fn evaluate_file(
     planned: &[Planned<'_>],
     spec: &ExportSpec,
     checks: &[usize],
-    file: &std::path::Path,
-    display: &str,
+    (file, display): (&std::path::Path, &str),
+    cap: usize,
     outcomes: &mut Outcomes,
 ) -> usize {
     let kind_schema = export::kind_schema(spec.kind);
@@ -92,6 +100,7 @@ fn evaluate_file(
         };
         let empty = || Outcome::Examined {
             findings: Vec::new(),
+            omitted: 0,
             items: 0,
             failing: 0,
         };
@@ -99,7 +108,7 @@ fn evaluate_file(
         let judge = |records: &[Record]| -> Vec<Outcome> {
             group
                 .iter()
-                .map(|&ci| judge_records(planned, ci, records, &at))
+                .map(|&ci| judge_records(planned, ci, records, &at, cap))
                 .collect()
         };
         match export::stream(
@@ -115,7 +124,7 @@ fn evaluate_file(
                 let mut partial: Vec<Outcome> = group.iter().map(|_| empty()).collect();
                 for judged in batches {
                     for (acc, o) in partial.iter_mut().zip(judged) {
-                        absorb(acc, o);
+                        absorb(acc, o, cap);
                     }
                 }
                 outcomes.extend(group.iter().copied().zip(partial));
@@ -157,22 +166,27 @@ fn projection(
     crate::source::projection::needed_members(checks?)
 }
 
-/// Folds one batch's outcome into the running one.
-fn absorb(acc: &mut Outcome, o: Outcome) {
+/// Folds one batch's outcome into the running one, keeping the first `cap`
+/// findings in stream order and counting the rest.
+fn absorb(acc: &mut Outcome, o: Outcome, cap: usize) {
     match (acc, o) {
         (
             Outcome::Examined {
                 findings,
+                omitted,
                 items,
                 failing,
             },
             Outcome::Examined {
                 findings: f,
+                omitted: o,
                 items: i,
                 failing: n,
             },
         ) => {
-            findings.extend(f);
+            let room = cap.saturating_sub(findings.len());
+            *omitted += o + f.len().saturating_sub(room);
+            findings.extend(f.into_iter().take(room));
             *items += i;
             *failing += n;
         }

@@ -23,6 +23,11 @@ use plan::{Plan, Planned};
 /// Files above this size are not read; checks selecting them report an error.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
 
+/// Findings kept in full per check (`--max-findings`); more are counted only.
+/// A thousand is more than anyone reads, and bounds a report's size by the
+/// number of checks, not by what the repository holds.
+pub const DEFAULT_MAX_FINDINGS: usize = 1000;
+
 /// Settings of one evaluation.
 #[derive(Debug, Clone, Copy)]
 pub struct EngineOptions {
@@ -35,6 +40,8 @@ pub struct EngineOptions {
     pub keep_inputs: Option<u64>,
     /// Honour `assay:ignore` directives in scanned files.
     pub inline_waivers: bool,
+    /// Findings kept in full per check; the rest are counted, not kept.
+    pub max_findings: usize,
 }
 
 impl Default for EngineOptions {
@@ -45,6 +52,7 @@ impl Default for EngineOptions {
             walk: WalkOptions::default(),
             keep_inputs: None,
             inline_waivers: true,
+            max_findings: DEFAULT_MAX_FINDINGS,
         }
     }
 }
@@ -95,13 +103,15 @@ pub fn evaluate(
     options: EngineOptions,
 ) -> Result<(Tree, Evaluation), RootError> {
     let plan = Plan::new(catalog, options.as_of, options.max_file_size)
+        .capping_findings(options.max_findings)
         .keeping_inputs(options.keep_inputs);
     let (tree, mut work) =
         walk::walk_with(&project.repository, options.walk, |file| plan.visit(file))?;
     terraform::judge(&plan, &tree.files, &mut work);
     let planned = &plan.planned;
     let files_read = work.iter().filter(|w| w.read).count();
-    let (export_targets, export_outcomes) = exports::evaluate(planned, &project.exports);
+    let (export_targets, export_outcomes) =
+        exports::evaluate(planned, &project.exports, plan.max_findings);
 
     // Regroup by check, keeping input order: each merge sees one check's inputs only.
     let mut paths: Vec<Vec<&str>> = vec![Vec::new(); planned.len()];
@@ -145,7 +155,7 @@ pub fn evaluate(
     let mut results: Vec<CheckResult> = planned
         .iter()
         .zip(paths.iter().zip(outcomes))
-        .map(|(p, (files, outs))| merge(p, files, outs, &tree, project))
+        .map(|(p, (files, outs))| merge(p, files, outs, &tree, project, plan.max_findings))
         .collect();
     let today = jiff::tz::Offset::UTC.to_datetime(options.as_of).date();
     let use_inline = options.inline_waivers;
@@ -163,15 +173,19 @@ pub fn evaluate(
     Ok((tree, evaluation))
 }
 
+/// One check's result from its inputs' outcomes: counts summed, at most
+/// `cap` findings kept (the first in report order), the rest counted.
 fn merge(
     p: &Planned<'_>,
     selected: &[&str],
     outcomes: Vec<Outcome>,
     tree: &Tree,
     project: &Project,
+    cap: usize,
 ) -> CheckResult {
     let check = p.check;
     let mut findings: Vec<Finding> = Vec::new();
+    let mut omitted = 0;
     let mut errors: Vec<EvalError> = Vec::new();
     let (mut examined, mut failing) = (0, 0);
     let mut note = None;
@@ -221,20 +235,26 @@ fn merge(
             ..
         } => {
             examined = selected.len();
-            findings = presence::absent(check, selected);
-            failing = findings.len();
+            (findings, omitted) = presence::absent(check, selected, cap);
+            failing = findings.len() + omitted;
         }
         _ => {
             for outcome in outcomes {
                 match outcome {
                     Outcome::Examined {
                         findings: f,
+                        omitted: o,
                         items,
                         failing: n,
                     } => {
                         examined += items;
                         failing += n;
+                        omitted += o;
                         findings.extend(f);
+                        // Trim as the findings come: never more than twice the cap held.
+                        if findings.len() > cap.saturating_mul(2).max(64) {
+                            keep_first(&mut findings, cap, &mut omitted);
+                        }
                     }
                     Outcome::Error(e) => errors.push(e),
                 }
@@ -244,11 +264,10 @@ fn merge(
             }
         }
     }
-    // Stable: records of one file keep their stream order.
-    findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    keep_first(&mut findings, cap, &mut omitted);
     crate::fingerprint::assign(&check.id, &mut findings);
     errors.sort();
-    let status = status_of(check, examined, &findings, &errors);
+    let status = status_of(check, examined, findings.len() + omitted, &errors);
     CheckResult {
         id: check.id.clone(),
         title: check.title.clone(),
@@ -263,8 +282,22 @@ fn merge(
         examined,
         failing,
         findings,
+        findings_omitted: omitted,
         errors,
         note: note.filter(|_| status == Status::NotApplicable),
+    }
+}
+
+/// Sorts the findings into report order and keeps the first `cap`, counting
+/// the others in `omitted`. Stable: records of one file keep their stream
+/// order. Trimming early and again at the end keeps the same findings as
+/// sorting them all at once: each input arrives in its own order, and the
+/// findings dropped are never among the first `cap` of the whole.
+fn keep_first(findings: &mut Vec<Finding>, cap: usize, omitted: &mut usize) {
+    findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    if findings.len() > cap {
+        *omitted += findings.len() - cap;
+        findings.truncate(cap);
     }
 }
 
@@ -290,12 +323,12 @@ fn missing_exports_note(sources: &[RecordSource], project: &Project) -> Option<S
 
 /// Findings make a failure; otherwise errors make an error; otherwise a check
 /// with nothing to judge is not applicable.
-fn status_of(check: &Check, examined: usize, findings: &[Finding], errors: &[EvalError]) -> Status {
+fn status_of(check: &Check, examined: usize, findings: usize, errors: &[EvalError]) -> Status {
     let needs_items = match &check.kind {
         CheckKind::Files { assertion, .. } => assertion.reads_contents(),
         CheckKind::Records(_) => true,
     };
-    if !findings.is_empty() {
+    if findings > 0 {
         Status::Fail
     } else if !errors.is_empty() {
         Status::Error

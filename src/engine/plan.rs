@@ -78,6 +78,8 @@ pub(crate) struct Plan<'a> {
     owners: Vec<Owner>,
     content: Option<ContentSet>,
     max_file_size: u64,
+    /// Findings kept per check and input; the rest are counted.
+    pub max_findings: usize,
     /// Hash examined files, copying those up to this size.
     keep_inputs: Option<u64>,
 }
@@ -123,8 +125,15 @@ impl<'a> Plan<'a> {
             owners,
             content,
             max_file_size,
+            max_findings: usize::MAX,
             keep_inputs: None,
         }
+    }
+
+    /// Keeps at most `max` findings of each check per input.
+    pub fn capping_findings(mut self, max: usize) -> Self {
+        self.max_findings = max;
+        self
     }
 
     pub fn keeping_inputs(mut self, copy_limit: Option<u64>) -> Self {
@@ -296,7 +305,8 @@ impl<'a> Plan<'a> {
                             .map(|i| hits.matched(i)),
                         _ => None,
                     };
-                    out.push((ci, check::evaluate_file(p.check, contents, hint)));
+                    let outcome = check::evaluate_file(p.check, contents, hint, self.max_findings);
+                    out.push((ci, outcome));
                 }
                 Reader::Source(source) => {
                     // Whatever bytes it holds: a NUL byte must not hide a
@@ -318,7 +328,9 @@ impl<'a> Plan<'a> {
                     };
                     for ci in self.checks_of_source(source) {
                         let outcome = match &records {
-                            Ok(records) => judge_records(&self.planned, ci, records, &at),
+                            Ok(records) => {
+                                judge_records(&self.planned, ci, records, &at, self.max_findings)
+                            }
                             Err(message) => Outcome::error(contents.path, message.clone()),
                         };
                         out.push((ci, outcome));
@@ -385,12 +397,14 @@ fn content_set(planned: &[Planned<'_>]) -> Option<ContentSet> {
     Some(ContentSet { set, index_of })
 }
 
-/// Judges records for one record check: population, failures, findings.
+/// Judges records for one record check: population, failures, and the
+/// first `cap` findings (the failures past them are counted, not described).
 pub(crate) fn judge_records(
     planned: &[Planned<'_>],
     ci: usize,
     records: &[Record],
     at: &Location<'_>,
+    cap: usize,
 ) -> Outcome {
     let Some(p) = planned.get(ci) else {
         return Outcome::file(Vec::new());
@@ -405,14 +419,19 @@ pub(crate) fn judge_records(
         }
     };
     let mut findings = Vec::new();
-    let mut items = 0;
+    let (mut items, mut omitted) = (0, 0);
     for record in records.iter().filter(|r| compiled.selects(r)) {
         items += 1;
-        findings.extend(compiled.judge(p.check, spec, record, at));
+        if findings.len() < cap {
+            findings.extend(compiled.judge(p.check, spec, record, at));
+        } else if compiled.fails(record) {
+            omitted += 1;
+        }
     }
     Outcome::Examined {
-        failing: findings.len(),
+        failing: findings.len() + omitted,
         findings,
+        omitted,
         items,
     }
 }

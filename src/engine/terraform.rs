@@ -54,8 +54,10 @@ pub(super) fn judge(plan: &Plan<'_>, files: &[TreeFile], work: &mut [FileWork]) 
                 export: None,
             };
             for &ci in &checks {
-                w.outcomes
-                    .push((ci, judge_records(&plan.planned, ci, &records, &at)));
+                w.outcomes.push((
+                    ci,
+                    judge_records(&plan.planned, ci, &records, &at, plan.max_findings),
+                ));
             }
         }
     }

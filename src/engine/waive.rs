@@ -134,8 +134,18 @@ pub fn apply(
                 f.waiver = Some(id);
             }
         }
+        // Findings past --max-findings are not known: only a waiver of the
+        // whole check can be said to cover them.
+        let whole = waivers.iter().find(|w| {
+            matches!(&w.target, WaiverTarget::Check(id) if *id == result.id) && w.covers_all()
+        });
+        let omitted_covered = result.findings_omitted == 0 || whole.is_some();
+        if let Some(w) = whole.filter(|_| result.findings_omitted > 0) {
+            *matched.entry(w.id.clone()).or_default() += result.findings_omitted;
+        }
         if result.status == Status::Fail
-            && !result.findings.is_empty()
+            && result.finding_count() > 0
+            && omitted_covered
             && result.findings.iter().all(|f| f.waiver.is_some())
         {
             result.status = Status::Waived;
@@ -159,8 +169,12 @@ pub fn control_waiver<'p>(
             && checks
                 .iter()
                 .filter(|c| matches!(c.status, Status::Fail | Status::Waived))
-                .flat_map(|c| c.findings.iter())
-                .all(|f| w.narrows_to(f.path.as_deref(), f.label.as_deref()))
+                .all(|c| {
+                    (c.findings_omitted == 0 || w.covers_all())
+                        && c.findings
+                            .iter()
+                            .all(|f| w.narrows_to(f.path.as_deref(), f.label.as_deref()))
+                })
     })
 }
 

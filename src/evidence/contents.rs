@@ -275,7 +275,7 @@ fn check_evidence(c: &CheckReport) -> CheckEvidence<'_> {
         examined: r.examined,
         failing: r.failing,
         findings: r.findings.get(..LIST_LIMIT).unwrap_or(&r.findings),
-        findings_total: r.findings.len(),
+        findings_total: r.finding_count(),
         errors: &r.errors,
         note: r.note.as_deref(),
         remediation: &c.remediation,

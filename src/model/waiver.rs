@@ -56,6 +56,13 @@ impl Default for WaiverPolicy {
 }
 
 impl Waiver {
+    /// Whether it covers every finding of its target: no path, no item. Only
+    /// such a waiver can cover findings past `--max-findings`, which are
+    /// counted but not known.
+    pub fn covers_all(&self) -> bool {
+        self.path.is_none() && self.item.is_none()
+    }
+
     /// Whether the waiver narrows to this finding's file and item.
     pub fn narrows_to(&self, path: Option<&str>, label: Option<&str>) -> bool {
         let path_ok = match (&self.path, path) {

@@ -73,7 +73,7 @@ fn evidence(control: &ControlReport, checks: &HashMap<&str, &CheckReport>) -> us
         .checks
         .iter()
         .filter_map(|id| checks.get(id.as_str()))
-        .map(|c| c.result.findings.len())
+        .map(|c| c.result.finding_count())
         .sum()
 }
 

@@ -144,6 +144,9 @@ fn failing_check(out: &mut String, check: &CheckResult, remediation: &str) {
     for finding in &check.findings {
         let _ = writeln!(out, "      {}", finding_line(finding));
     }
+    if check.findings_omitted > 0 {
+        let _ = writeln!(out, "      {}", super::omitted_note(check.findings_omitted));
+    }
     for error in &check.errors {
         let at = error
             .path

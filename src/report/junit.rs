@@ -110,7 +110,7 @@ fn check_case(check: &CheckReport) -> Case {
     let source = r.sources.first().map_or("repo", String::as_str);
     let outcome = match r.status {
         Status::Fail => Outcome::Failure {
-            message: format!("{}: {}", r.title, count(r.findings.len(), "finding")),
+            message: format!("{}: {}", r.title, count(r.finding_count(), "finding")),
             kind: r.severity.to_string(),
             body: check_body(check),
         },
@@ -156,9 +156,12 @@ fn check_body(check: &CheckReport) -> String {
     if r.findings.len() > MAX_FINDINGS {
         let _ = writeln!(
             body,
-            "and {} more findings: the JSON report has them all",
+            "and {} more findings: the JSON report has them",
             r.findings.len() - MAX_FINDINGS
         );
+    }
+    if r.findings_omitted > 0 {
+        let _ = writeln!(body, "{}", super::omitted_note(r.findings_omitted));
     }
     for e in &r.errors {
         let at = e
@@ -271,7 +274,7 @@ fn control_body(checks: &[&CheckReport]) -> String {
             r.id,
             r.severity,
             r.title,
-            count(r.findings.len(), "finding"),
+            count(r.finding_count(), "finding"),
             count(r.errors.len(), "error")
         );
     }

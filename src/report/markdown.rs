@@ -153,7 +153,7 @@ fn failing_table(out: &mut String, failing: &[&CheckReport]) {
             r.severity,
             code(r.id.as_str(), true),
             esc(&r.title),
-            r.findings.len()
+            r.finding_count()
         );
     }
     // A blank line ends the table: a plain line right after it would be a row.
@@ -207,20 +207,20 @@ fn top_risks(out: &mut String, report: &Report) {
 }
 
 fn findings(out: &mut String, failing: &[&CheckReport]) {
-    if failing.iter().all(|c| c.result.findings.is_empty()) {
+    if failing.iter().all(|c| c.result.finding_count() == 0) {
         return;
     }
     out.push_str("<details><summary>Findings</summary>\n\n");
     for check in failing.iter().take(MAX_CHECKS) {
         let r = &check.result;
-        if r.findings.is_empty() {
+        if r.finding_count() == 0 {
             continue;
         }
         let _ = writeln!(out, "{} {}\n", code(r.id.as_str(), false), esc(&r.title));
         for f in r.findings.iter().take(MAX_FINDINGS) {
             let _ = writeln!(out, "- {}", finding(f));
         }
-        let rest = more(r.findings.len(), MAX_FINDINGS, " findings");
+        let rest = more(r.finding_count(), MAX_FINDINGS, " findings");
         if !rest.is_empty() {
             let _ = writeln!(out, "-{rest}");
         }

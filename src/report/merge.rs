@@ -230,6 +230,7 @@ fn fold_check(merged: &mut CheckReport, other: CheckReport) {
     m.examined += o.examined;
     m.failing += o.failing;
     m.findings.extend(o.findings);
+    m.findings_omitted += o.findings_omitted;
     m.errors.extend(o.errors);
     if m.status != Status::NotApplicable {
         m.note = None;

@@ -13,6 +13,7 @@ pub mod merge;
 pub mod oscal;
 pub mod risks;
 pub mod sarif;
+mod stream;
 pub mod verdict;
 
 use crate::engine::{Evaluation, ExportTarget};
@@ -373,6 +374,14 @@ impl Report {
         serde_json::to_writer_pretty(&mut *out, self)?;
         out.write_all(b"\n")
     }
+}
+
+/// What every format says of the findings a check counted but did not keep.
+pub fn omitted_note(omitted: usize) -> String {
+    format!(
+        "{omitted} more finding{} counted but not kept (--max-findings)",
+        if omitted == 1 { "" } else { "s" }
+    )
 }
 
 /// A check gates the run when it fails at or above the threshold, or when

@@ -8,7 +8,11 @@
 //! across commits by it, and a finding that moved down three lines is the
 //! same alert, not a fixed one and a new one. The document is a pure
 //! function of the report: keys are sorted and nothing reads the clock.
+//! It is written as it is made: the results, which grow with the findings,
+//! are serialised one by one, never held as one document. Findings past
+//! `--max-findings` have no result; a warning notification counts them.
 
+use super::stream::{Lazy, Spliced};
 use super::{CheckReport, Report};
 use crate::model::Severity;
 use crate::outcome::Finding;
@@ -34,24 +38,39 @@ const WORKINGDIR: &str = "WORKINGDIR";
 
 /// The SARIF log, pretty-printed, with a final newline.
 pub fn render(report: &Report) -> String {
-    let log = json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [run(report)],
-    });
-    // Serialising a `Value` cannot fail: every map key is a string.
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
-    out.push('\n');
-    out
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, nor can serialising: every key is a string.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-fn run(report: &Report) -> Value {
-    let results: Vec<Value> = report
-        .checks
-        .iter()
-        .enumerate()
-        .flat_map(|(index, check)| check_results(index, check, &report.waivers))
-        .collect();
+/// Writes the SARIF log, pretty-printed, with a final newline, a result at a time.
+pub fn write(report: &Report, out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
+    let head = run_head(report);
+    let empty = Map::new();
+    let run = Spliced {
+        head: head.as_object().unwrap_or(&empty),
+        key: "results",
+        value: Lazy(|| {
+            report
+                .checks
+                .iter()
+                .enumerate()
+                .flat_map(|(index, check)| check_results(index, check, &report.waivers))
+        }),
+    };
+    let top = json!({"$schema": SCHEMA_URI, "version": "2.1.0"});
+    let log = Spliced {
+        head: top.as_object().unwrap_or(&empty),
+        key: "runs",
+        value: [run],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
+}
+
+/// The run without its results.
+fn run_head(report: &Report) -> Value {
     let target = report
         .targets
         .first()
@@ -79,7 +98,6 @@ fn run(report: &Report) -> Value {
         // Columns are counted in bytes, which equals code points on the
         // ASCII lines findings almost always sit on.
         "columnKind": "unicodeCodePoints",
-        "results": results,
     })
 }
 
@@ -376,6 +394,25 @@ fn notifications(report: &Report) -> Vec<Value> {
             })
         })
     });
+    // Findings past --max-findings have no result: say how many there were.
+    let omitted = report
+        .checks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.result.findings_omitted > 0)
+        .map(|(index, check)| {
+            json!({
+                "level": "warning",
+                "message": {"text": format!(
+                    "{}: {} of {} findings reported; {}",
+                    check.result.id,
+                    check.result.findings.len(),
+                    check.result.finding_count(),
+                    super::omitted_note(check.result.findings_omitted),
+                )},
+                "associatedRule": {"id": check.result.id.as_str(), "index": index},
+            })
+        });
     let walk = report.targets.iter().flat_map(|t| {
         t.errors.iter().map(|e| {
             json!({
@@ -384,7 +421,7 @@ fn notifications(report: &Report) -> Vec<Value> {
             })
         })
     });
-    checks.chain(walk).collect()
+    checks.chain(omitted).chain(walk).collect()
 }
 
 #[cfg(test)]
@@ -437,6 +474,7 @@ mod tests {
                 examined: 1,
                 failing: 1,
                 findings: lines.iter().map(|l| finding(*l)).collect(),
+                findings_omitted: 0,
                 errors: vec![],
                 note: None,
             },

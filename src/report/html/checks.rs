@@ -3,16 +3,15 @@
 
 use super::{Esc, badge, class, open, plural, severity};
 use crate::outcome::{CheckResult, Finding};
-use crate::report::Report;
+use crate::report::CheckReport;
 use std::fmt::{self, Write};
 
-/// Findings listed per check; the JSON report has them all.
+/// Findings listed per check; the JSON report has more (up to `--max-findings`).
 const MAX_FINDINGS: usize = 50;
 
-/// Every check failing or not evaluated, most severe first.
-pub(super) fn failing(out: &mut String, report: &Report) -> fmt::Result {
+/// The section's opening: how many checks fail. An empty list closes it too.
+pub(super) fn failing_open(out: &mut String, failing: &[&CheckReport]) -> fmt::Result {
     open(out, "failing", "Failing checks")?;
-    let failing = report.failing_checks();
     if failing.is_empty() {
         out.push_str("<p class=\"empty\">No check fails.</p>\n</section>\n");
         return Ok(());
@@ -23,11 +22,18 @@ pub(super) fn failing(out: &mut String, report: &Report) -> fmt::Result {
          secrets are redacted.</p>",
         failing.len(),
         plural(failing.len())
-    )?;
-    for c in failing {
-        failing_check(out, &c.result, &c.remediation, &c.controls)?;
+    )
+}
+
+/// One failing check: the page writes each as it is drawn.
+pub(super) fn failing_one(out: &mut String, c: &CheckReport) -> fmt::Result {
+    failing_check(out, &c.result, &c.remediation, &c.controls)
+}
+
+pub(super) fn failing_close(out: &mut String, failing: &[&CheckReport]) -> fmt::Result {
+    if !failing.is_empty() {
+        out.push_str("</section>\n");
     }
-    out.push_str("</section>\n");
     Ok(())
 }
 
@@ -68,10 +74,17 @@ fn failing_check(
             writeln!(
                 out,
                 "<p class=\"more\">and {more} more finding{}: the JSON report \
-                 (<code>--format json</code>) lists them all.</p>",
+                 (<code>--format json</code>) lists them.</p>",
                 plural(more)
             )?;
         }
+    }
+    if r.findings_omitted > 0 {
+        writeln!(
+            out,
+            "<p class=\"more\">{}</p>",
+            Esc(&super::super::omitted_note(r.findings_omitted))
+        )?;
     }
     if !r.errors.is_empty() {
         out.push_str("<ul class=\"errors\">");

@@ -41,10 +41,36 @@ const STYLE: &str = include_str!("style.css");
 
 /// One self-contained HTML document.
 pub fn render(report: &Report) -> String {
-    let mut out = String::with_capacity(1 << 16);
-    // Writing into a String cannot fail.
-    let _ = page(&mut out, report);
-    out
+    let mut out = Vec::with_capacity(1 << 16);
+    // Writing into a Vec cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the page a part at a time: each section is made in one reused
+/// buffer and written out before the next, so the page is never held whole.
+pub fn write(report: &Report, out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
+    let mut sink = Sink {
+        buffer: String::with_capacity(1 << 16),
+        out,
+    };
+    page(&mut sink, report)
+}
+
+/// Where the page goes: each part is drawn into `buffer`, then written.
+struct Sink<'a, W: std::io::Write + ?Sized> {
+    buffer: String,
+    out: &'a mut W,
+}
+
+impl<W: std::io::Write + ?Sized> Sink<'_, W> {
+    fn part(&mut self, draw: impl FnOnce(&mut String) -> fmt::Result) -> std::io::Result<()> {
+        // Drawing into a String cannot fail.
+        let _ = draw(&mut self.buffer);
+        self.out.write_all(self.buffer.as_bytes())?;
+        self.buffer.clear();
+        Ok(())
+    }
 }
 
 /// Text made safe for HTML element content and quoted attribute values.
@@ -70,37 +96,50 @@ impl fmt::Display for Esc<'_> {
     }
 }
 
-fn page(out: &mut String, report: &Report) -> fmt::Result {
+fn page<W: std::io::Write + ?Sized>(
+    sink: &mut Sink<'_, W>,
+    report: &Report,
+) -> std::io::Result<()> {
     let name = report.project.name.as_deref().unwrap_or("built-in checks");
-    write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+    sink.part(|out| {
+        write!(
+            out,
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"color-scheme\" content=\"light\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
          <meta name=\"generator\" content=\"{} {}\">\n\
          <title>{} · compliance report as of {}</title>\n\
          <link rel=\"icon\" href=\"data:,\">\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
-        Esc(&report.tool.name),
-        Esc(&report.tool.version),
-        Esc(name),
-        Esc(&report.as_of)
-    )?;
-    header(out, report, name)?;
-    out.push_str(NAV);
-    out.push_str("<main>\n");
-    summary::summary(out, report)?;
-    summary::matrix(out, report)?;
-    risks::sections(out, report.risks.as_ref())?;
-    checks::failing(out, report)?;
-    controls::manual(out, report)?;
-    if !report.waivers.is_empty() {
-        waivers::waivers(out, report)?;
+            Esc(&report.tool.name),
+            Esc(&report.tool.version),
+            Esc(name),
+            Esc(&report.as_of)
+        )?;
+        header(out, report, name)?;
+        out.push_str(NAV);
+        out.push_str("<main>\n");
+        Ok(())
+    })?;
+    sink.part(|out| summary::summary(out, report))?;
+    sink.part(|out| summary::matrix(out, report))?;
+    sink.part(|out| risks::sections(out, report.risks.as_ref()))?;
+    let failing = report.failing_checks();
+    sink.part(|out| checks::failing_open(out, &failing))?;
+    for c in &failing {
+        sink.part(|out| checks::failing_one(out, c))?;
     }
-    out.push_str("</main>\n");
-    footer(out, report)?;
-    out.push_str("</body>\n</html>\n");
-    Ok(())
+    sink.part(|out| checks::failing_close(out, &failing))?;
+    sink.part(|out| controls::manual(out, report))?;
+    if !report.waivers.is_empty() {
+        sink.part(|out| waivers::waivers(out, report))?;
+    }
+    sink.part(|out| {
+        out.push_str("</main>\n");
+        footer(out, report)?;
+        out.push_str("</body>\n</html>\n");
+        Ok(())
+    })
 }
 
 const NAV: &str = "<nav><a href=\"#summary\">Summary</a><a href=\"#matrix\">Coverage matrix</a>\

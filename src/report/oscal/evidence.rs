@@ -139,22 +139,32 @@ impl<'a> Evidence<'a> {
     }
 
     pub(super) fn resources(&self, report: &Report, ids: &Ids) -> Vec<Value> {
-        let mut out = vec![plan_resource(report, ids)];
+        self.each_resource(report, ids).collect()
+    }
+
+    /// The back-matter resources, made one at a time: there is one per
+    /// input file, so a writer must not hold them all.
+    pub(super) fn each_resource<'s>(
+        &'s self,
+        report: &Report,
+        ids: &'s Ids,
+    ) -> impl Iterator<Item = Value> + 's {
+        let mut head = vec![plan_resource(report, ids)];
         if let Some((digest, files)) = &self.manifest {
             let description = format!(
                 "The {files} repository files assay read, each a resource of this back-matter. \
                  Its sha256 is the SHA-256 of their `sha256sum` listing (`<hash>  <path>` lines, \
                  sorted by path in byte order), so one hash covers them all."
             );
-            out.push(json!({
+            head.push(json!({
                 "uuid": ids.manifest(),
                 "title": "Repository manifest",
                 "description": description,
                 "props": props([prop("sha256", digest), prop("files", files.to_string())]),
             }));
         }
-        out.extend(self.files.iter().map(|f| f.resource(ids)));
-        out
+        head.into_iter()
+            .chain(self.files.iter().map(|f| f.resource(ids)))
     }
 }
 

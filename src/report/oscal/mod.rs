@@ -24,11 +24,12 @@ mod findings;
 mod observations;
 mod risks;
 
+use super::stream::{Lazy, Spliced};
 use crate::inputs::Input;
 use crate::report::{ControlReport, Counts, FrameworkReport, Report};
 use evidence::Evidence;
 use fields::{money, one_line, or, prop, props, timestamp};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
@@ -57,6 +58,84 @@ pub fn assessment_results(report: &Report, inputs: &[Input]) -> Value {
         map.insert("uuid".to_owned(), json!(uuid.to_string()));
     }
     json!({ "assessment-results": doc })
+}
+
+/// Writes the document, pretty-printed with a final newline: the same bytes
+/// as [`assessment_results`] pretty-printed, without building it. The
+/// back-matter resources, one per input file, are made as they are written;
+/// the document's uuid, a hash of its content, comes from a first pass that
+/// streams the content into the hash instead of into a buffer.
+pub fn write(
+    report: &Report,
+    inputs: &[Input],
+    out: &mut (impl std::io::Write + ?Sized),
+) -> std::io::Result<()> {
+    let ids = Ids::new(report);
+    let evidence = Evidence::new(report, inputs);
+    let mut head = json!({
+        "metadata": metadata(report, &ids),
+        "import-ap": {
+            "href": format!("#{}", ids.plan()),
+            "remarks": "assay writes no OSCAL assessment plan: the resource cited stands for it.",
+        },
+        "results": [result(report, &ids, &evidence)],
+    });
+    prune(&mut head);
+    let resources = Lazy(|| {
+        evidence.each_resource(report, &ids).map(|mut r| {
+            prune(&mut r);
+            r
+        })
+    });
+    let empty = Map::new();
+    let back_matter = Spliced {
+        head: &empty,
+        key: "resources",
+        value: &resources,
+    };
+    let uuid = {
+        let mut hash = Sha1Writer(sha1_smol::Sha1::new());
+        hash.0.update(ids.namespace.as_bytes());
+        let body = Spliced {
+            head: head.as_object().unwrap_or(&empty),
+            key: "back-matter",
+            value: &back_matter,
+        };
+        serde_json::to_writer(&mut hash, &body)?;
+        let digest = hash.0.digest().bytes();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+        uuid::Builder::from_sha1_bytes(bytes).into_uuid()
+    };
+    if let Some(map) = head.as_object_mut() {
+        map.insert("uuid".to_owned(), json!(uuid.to_string()));
+    }
+    let body = Spliced {
+        head: head.as_object().unwrap_or(&empty),
+        key: "back-matter",
+        value: &back_matter,
+    };
+    let doc = Spliced {
+        head: &empty,
+        key: "assessment-results",
+        value: &body,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
+/// Bytes written into a SHA-1, which a v5 uuid is made of.
+struct Sha1Writer(sha1_smol::Sha1);
+
+impl std::io::Write for Sha1Writer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Deterministic uuids, scoped to one run: the project and its as-of time.

@@ -28,7 +28,8 @@ pub(super) fn check(c: &CheckReport, report: &Report, ids: &Ids, evidence: &Evid
         prop("severity", r.severity.as_str()),
         prop("examined", r.examined.to_string()),
         prop("failing", r.failing.to_string()),
-        prop("findings", r.findings.len().to_string()),
+        prop("findings", r.finding_count().to_string()),
+        prop("findings-omitted", r.findings_omitted.to_string()),
         prop("errors", r.errors.len().to_string()),
     ];
     list.extend(r.sources.iter().map(|s| prop("source", s)));
@@ -63,14 +64,17 @@ fn check_description(c: &CheckReport) -> String {
         r.status,
         r.failing,
         r.examined,
-        r.findings.len()
+        r.finding_count()
     );
     if let Some(note) = &r.note {
         let _ = write!(out, "\n\n{note}");
     }
+    if r.findings_omitted > 0 {
+        let _ = write!(out, " {}", super::super::omitted_note(r.findings_omitted));
+    }
     if !r.findings.is_empty() {
         let shown = r.findings.len().min(LISTED_FINDINGS);
-        let _ = write!(out, "\n\nFindings ({shown} of {}):\n", r.findings.len());
+        let _ = write!(out, "\n\nFindings ({shown} of {}):\n", r.finding_count());
         for f in r.findings.iter().take(LISTED_FINDINGS) {
             let _ = write!(out, "\n- `{}` {}", location(f), one_line(&f.message));
         }
