@@ -1054,7 +1054,12 @@ pub fn render(d: &dyn Diagnostic, colour: bool) -> String {
     // A diagnostic quotes the file it is about, which the repository wrote:
     // secrets in it are masked, and a minified line does not flood the terminal.
     let text = crate::redact::Secrets::known().scrub(&text).into_owned();
-    crate::redact::clip_lines(&text, DIAGNOSTIC_LINE).into_owned()
+    let text = crate::redact::clip_lines(&text, DIAGNOSTIC_LINE).into_owned();
+    if colour {
+        // miette's own colours are escape sequences: only the quoted text's are escaped.
+        return text;
+    }
+    crate::redact::escape_controls(&text).into_owned()
 }
 
 /// Longest line a diagnostic prints, in bytes; longer ones are cut.

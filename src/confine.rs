@@ -225,14 +225,14 @@ pub fn open_regular(path: &Path) -> Result<File, Refusal> {
     let before = std::fs::symlink_metadata(path)?;
     let kind = Kind::of(before.file_type());
     if kind == Kind::Symlink {
-        return Err(Refusal::Link(path.display().to_string()));
+        return Err(Refusal::Link(crate::walk::display_name(path)));
     }
     if kind != Kind::File {
         return Err(Refusal::NotRegular(kind));
     }
     let file = options.open(path).map_err(|e| match e.raw_os_error() {
         #[cfg(unix)]
-        Some(libc::ELOOP) => Refusal::Link(path.display().to_string()),
+        Some(libc::ELOOP) => Refusal::Link(crate::walk::display_name(path)),
         _ => Refusal::Io(e),
     })?;
     let meta: Metadata = file.metadata()?;
@@ -256,7 +256,7 @@ pub fn read_bounded(file: File, limit: u64, buffer: &mut Vec<u8>) -> Result<(), 
 }
 
 fn rel_display(root: &Path, at: &Path) -> String {
-    at.strip_prefix(root).unwrap_or(at).display().to_string()
+    crate::walk::display_name(at.strip_prefix(root).unwrap_or(at))
 }
 
 #[cfg(all(test, unix))]

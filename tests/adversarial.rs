@@ -792,3 +792,32 @@ fn waiver_text_cannot_drive_the_terminal_or_forge_lines() {
         }
     }
 }
+
+/// A definition file whose name and text hold escape sequences: the
+/// diagnostic quotes neither raw, even with colour forced on.
+#[test]
+fn diagnostics_never_print_raw_control_characters() {
+    let case = Case::new(NAMED);
+    write(
+        &case.project.join("policies/evil\x1b[2J.toml"),
+        "[[check]]\nid = \"x\x1b]0;pwned\x07\" oops\n",
+    );
+    symlink("/etc/hostname", case.project.join("policies/l\x1b[31m.toml")).unwrap();
+    let r = run(&["validate", case.path()]);
+    assert_eq!(r.code, Some(2), "{}", r.out);
+    assert!(r.out.contains("evil"), "{}", r.out);
+    for bad in ["\x1b[2J", "\x1b]0;", "\x07", "\x1b[31m.toml"] {
+        assert!(!r.out.contains(bad), "raw {bad:?} in:\n{}", r.out);
+    }
+    // On a terminal miette colours the text with escapes of its own; the
+    // quoted file name and source still carry none.
+    let Err(errors) = assay::load::load(&case.project) else {
+        panic!("the project loads");
+    };
+    for e in &errors.errors {
+        let text = assay::cli::render(e, true);
+        for bad in ["\x1b[2J", "\x1b]0;", "\x1b[31m.toml"] {
+            assert!(!text.contains(bad), "colour: raw {bad:?} in:\n{text}");
+        }
+    }
+}

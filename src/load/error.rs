@@ -22,6 +22,14 @@ const WINDOW: usize = 240;
 impl Excerpt {
     pub fn new(text: &Arc<str>) -> Self {
         let secrets = crate::redact::Secrets::known();
+        let has_controls = text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'));
+        if has_controls {
+            return Self {
+                text: Arc::from(mask_in_place(text, &secrets)),
+            };
+        }
         let text = match secrets.scrub(text) {
             // Masks keep the secret's first characters and its length bounded:
             // pad or cut so every span after it still points at the same bytes.
@@ -46,7 +54,26 @@ fn mask_in_place(text: &str, secrets: &crate::redact::Secrets) -> String {
     }
     // Replacing whole characters' bytes with `*` keeps it UTF-8 where matches
     // are ASCII; anything else is decoded lossily (same offsets for ASCII).
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    let masked = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    // Control characters (an escape sequence in a quoted line would drive
+    // the terminal) become `?`, one per byte, so spans keep their place.
+    if !masked
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return masked;
+    }
+    masked
+        .chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 impl miette::SourceCode for Excerpt {

@@ -286,7 +286,7 @@ fn toml_files_in(root: &Root, sub: &Path, errors: &mut Vec<LoadError>) -> Vec<Pa
             Kind::File => paths.push(path),
             Kind::Symlink => errors.push(refused(
                 &root.path().join(&path),
-                Refusal::Link(path.display().to_string()),
+                Refusal::Link(crate::walk::display_name(&path)),
             )),
             other => errors.push(refused(
                 &root.path().join(&path),
@@ -304,7 +304,7 @@ fn read(root: &Root, rel: &Path, layer: Layer) -> Result<SourceFile, LoadError> 
         .read(rel, crate::confine::DEFINITION_LIMIT)
         .map_err(|refusal| refused(&path, refusal))?;
     let text = String::from_utf8(bytes).map_err(|e| LoadError::Io {
-        path: path.display().to_string(),
+        path: crate::walk::display_name(&path),
         // Not the bytes: only where the first invalid one is.
         source: std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -314,13 +314,13 @@ fn read(root: &Root, rel: &Path, layer: Layer) -> Result<SourceFile, LoadError> 
             ),
         ),
     })?;
-    Ok(SourceFile::new(path.display().to_string(), text, layer))
+    Ok(SourceFile::new(crate::walk::display_name(&path), text, layer))
 }
 
 /// A refusal to open a definition file, naming it, never quoting it.
 fn refused(path: &Path, refusal: Refusal) -> LoadError {
     LoadError::Io {
-        path: path.display().to_string(),
+        path: crate::walk::display_name(path),
         source: match refusal {
             Refusal::Io(e) => e,
             other => std::io::Error::other(other.to_string()),
