@@ -802,7 +802,11 @@ fn diagnostics_never_print_raw_control_characters() {
         &case.project.join("policies/evil\x1b[2J.toml"),
         "[[check]]\nid = \"x\x1b]0;pwned\x07\" oops\n",
     );
-    symlink("/etc/hostname", case.project.join("policies/l\x1b[31m.toml")).unwrap();
+    symlink(
+        "/etc/hostname",
+        case.project.join("policies/l\x1b[31m.toml"),
+    )
+    .unwrap();
     let r = run(&["validate", case.path()]);
     assert_eq!(r.code, Some(2), "{}", r.out);
     assert!(r.out.contains("evil"), "{}", r.out);

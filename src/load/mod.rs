@@ -314,7 +314,11 @@ fn read(root: &Root, rel: &Path, layer: Layer) -> Result<SourceFile, LoadError> 
             ),
         ),
     })?;
-    Ok(SourceFile::new(crate::walk::display_name(&path), text, layer))
+    Ok(SourceFile::new(
+        crate::walk::display_name(&path),
+        text,
+        layer,
+    ))
 }
 
 /// A refusal to open a definition file, naming it, never quoting it.
