@@ -8,10 +8,11 @@
 //! memory limit is a finding.
 
 use assay::dockerfile::{self, ImageRef};
+use assay::evidence::{MANIFEST, SIGNATURE};
 use assay::model::{ExportKind, Pointer, RecordSource};
 use assay::source::{self, Parsed, export};
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Where each kind of definition file sits, and the `assay.toml` that makes
 /// the loader read it; the input's first byte chooses the kind.
@@ -142,6 +143,95 @@ pub fn terraform(data: &[u8]) -> Result<(), String> {
             Ok(())
         }
         _ => Err("not read as Terraform".to_owned()),
+    }
+}
+
+/// `evidence`: the input, after a byte choosing the form, becomes a bundle
+/// on disk that `assay::evidence::verify` checks with the seeds' key and
+/// without one: a `.tar.gz` as given, a tar this harness compresses (so the
+/// fuzzer reaches the tar reader), or a bundle directory. The directory form
+/// is sections separated by NUL bytes: `manifest.json`, `report.json`,
+/// `attestation.dsse.json`, then files whose first line is their path.
+pub fn evidence(data: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let Some((&selector, rest)) = data.split_first() else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = match selector % 3 {
+        0 => archive(dir.path(), rest),
+        1 => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(rest).unwrap();
+            archive(dir.path(), &gz.finish().unwrap())
+        }
+        _ => bundle_dir(dir.path(), rest),
+    };
+    // The key scripts/fuzz signs the seed bundles with: 32 bytes of 7.
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    let mut result = Ok(());
+    for key in [Some(&key), None] {
+        match assay::evidence::verify(&bundle, key) {
+            Ok(verdict) if verdict.intact() => {}
+            Ok(verdict) => result = Err(format!("not intact: {verdict:?}")),
+            Err(e) => result = Err(e.to_string()),
+        }
+    }
+    result
+}
+
+fn archive(dir: &Path, bytes: &[u8]) -> PathBuf {
+    let path = dir.join("bundle.tar.gz");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn bundle_dir(dir: &Path, bytes: &[u8]) -> PathBuf {
+    let root = dir.join("bundle");
+    std::fs::create_dir(&root).unwrap();
+    // At most 64 files: creating thousands would time the file system, not assay.
+    for (i, section) in bytes.split(|&b| b == 0).take(64).enumerate() {
+        let (name, contents) = match i {
+            0 => (MANIFEST.to_owned(), section),
+            1 => ("report.json".to_owned(), section),
+            2 if section.is_empty() => continue,
+            2 => (SIGNATURE.to_owned(), section),
+            _ => {
+                let end = section
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap_or(section.len());
+                (
+                    safe_name(&section[..end], i),
+                    section.get(end + 1..).unwrap_or(&[]),
+                )
+            }
+        };
+        let path = root.join(name);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        // A name taken by a directory (or the reverse) is skipped.
+        let _ = std::fs::write(path, contents);
+    }
+    root
+}
+
+/// The path a section names, kept inside the bundle: relative, no `..`.
+fn safe_name(line: &[u8], i: usize) -> String {
+    let name = String::from_utf8_lossy(line);
+    let ok = name.split('/').all(|part| {
+        !part.is_empty()
+            && part != "."
+            && part != ".."
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    });
+    if ok {
+        name.into_owned()
+    } else {
+        format!("file-{i}")
     }
 }
 
