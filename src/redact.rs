@@ -35,6 +35,8 @@ pub const KNOWN: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Secrets {
     patterns: Vec<regex::bytes::Regex>,
+    /// All of them in one automaton: one pass says whether any matches.
+    any: Option<regex::bytes::RegexSet>,
 }
 
 impl Secrets {
@@ -53,7 +55,8 @@ impl Secrets {
                 patterns.push(re);
             }
         }
-        Self { patterns }
+        let any = regex::bytes::RegexSet::new(patterns.iter().map(|p| p.as_str())).ok();
+        Self { patterns, any }
     }
 
     /// [`KNOWN`] and the catalog's secret patterns.
@@ -76,7 +79,10 @@ impl Secrets {
 
     /// Whether any pattern matches in `bytes`.
     pub fn finds(&self, bytes: &[u8]) -> bool {
-        self.patterns.iter().any(|re| re.is_match(bytes))
+        match &self.any {
+            Some(set) => set.is_match(bytes),
+            None => self.patterns.iter().any(|re| re.is_match(bytes)),
+        }
     }
 
     /// Byte ranges of every match of every pattern in `bytes`.
@@ -90,6 +96,9 @@ impl Secrets {
     /// `text` with every match of every pattern masked as [`redact`] masks a finding.
     pub fn scrub<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
         let mut out = std::borrow::Cow::Borrowed(text);
+        if !self.finds(text.as_bytes()) {
+            return out;
+        }
         for re in &self.patterns {
             if !re.is_match(out.as_bytes()) {
                 continue;

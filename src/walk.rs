@@ -142,6 +142,8 @@ pub fn walk_with<R: Send>(
     };
     let mut skipped = into_inner(rules.skipped);
     skipped.sort();
+    // Two threads may read one directory's rules at once: each says so.
+    skipped.dedup();
     let mut errors = into_inner(found.errors);
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     let tree = Tree {
@@ -164,6 +166,7 @@ struct Found<R> {
     /// Ignored directories walked only because they hold tracked files:
     /// their untracked contents stay ignored.
     forced: Mutex<HashSet<PathBuf>>,
+    any_forced: std::sync::atomic::AtomicBool,
     errors: Mutex<Vec<WalkError>>,
 }
 
@@ -174,6 +177,7 @@ impl<R> Default for Found<R> {
             symlinks: Mutex::new(Vec::new()),
             ignored: Mutex::new(Vec::new()),
             forced: Mutex::new(HashSet::new()),
+            any_forced: std::sync::atomic::AtomicBool::new(false),
             errors: Mutex::new(Vec::new()),
         }
     }
@@ -222,6 +226,8 @@ impl<R> Found<R> {
         if is_dir {
             if is_tracked && rules.ignores(path, true) {
                 lock(&self.forced).insert(path.to_path_buf());
+                self.any_forced
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
             }
             return ignore::WalkState::Continue;
         }
@@ -241,6 +247,9 @@ impl<R> Found<R> {
 
     /// Whether an ancestor of `path` is an ignored directory walked for its tracked files.
     fn under_forced(&self, root: &Path, path: &Path) -> bool {
+        if !self.any_forced.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
         let forced = lock(&self.forced);
         !forced.is_empty()
             && path
@@ -310,7 +319,8 @@ struct Rules<'a> {
     root: &'a Path,
     enabled: bool,
     /// Read by every walker thread for every entry, written once per directory.
-    cache: RwLock<HashMap<PathBuf, Arc<Gitignore>>>,
+    /// Keyed by the path's bytes: hashing a `Path` parses its components.
+    cache: RwLock<HashMap<Vec<u8>, Chain>>,
     skipped: Mutex<Vec<Skipped>>,
 }
 
@@ -321,13 +331,15 @@ impl Rules<'_> {
         if !self.enabled {
             return false;
         }
-        for dir in path.ancestors().skip(1) {
-            let rules = self.of_dir(dir);
+        let Some(parent) = path.parent() else {
+            return false;
+        };
+        for rules in self.chain_of(parent).iter().rev() {
             let matched = rules.matched(path, is_dir);
             if matched.is_ignore() {
                 return true;
             }
-            if matched.is_whitelist() || dir == self.root {
+            if matched.is_whitelist() {
                 return false;
             }
         }
@@ -341,16 +353,38 @@ impl Rules<'_> {
         });
     }
 
-    fn of_dir(&self, dir: &Path) -> Arc<Gitignore> {
+    /// The non-empty rule sets that apply in `dir`, the root's first: built
+    /// once per directory, so an entry costs one lookup however deep it is.
+    fn chain_of(&self, dir: &Path) -> Chain {
         if let Some(found) = self
             .cache
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(dir)
+            .get(sort_key(dir))
         {
             return Arc::clone(found);
         }
+        let mut chain: Vec<Arc<Gitignore>> = match dir.parent() {
+            Some(parent) if dir != self.root && dir.starts_with(self.root) => {
+                self.chain_of(parent).to_vec()
+            }
+            _ => Vec::new(),
+        };
+        let own = self.read_dir_rules(dir);
+        if !own.is_empty() {
+            chain.push(Arc::new(own));
+        }
+        let chain = Arc::new(chain);
+        self.cache
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(sort_key(dir).to_vec(), Arc::clone(&chain));
+        chain
+    }
+
+    fn read_dir_rules(&self, dir: &Path) -> Gitignore {
         let mut builder = GitignoreBuilder::new(dir);
+        let mut found = false;
         // `.ignore` is added last, so its rules win over `.gitignore`'s.
         for name in IGNORE_FILES {
             let path = dir.join(name);
@@ -363,26 +397,26 @@ impl Rules<'_> {
                 Err(refusal) if refusal.is_missing() => continue,
                 Err(refusal) => {
                     let rel = path.strip_prefix(self.root).unwrap_or(&path);
-                    lock(&self.skipped).push(Skipped {
-                        path: display_name(rel),
-                        reason: format!("ignore file not applied: {refusal}"),
-                    });
+                    self.note(rel, &format!("ignore file not applied: {refusal}"));
                     continue;
                 }
             };
+            found = true;
             for line in String::from_utf8_lossy(&text).lines() {
                 // A malformed pattern is git's business too: git skips it.
                 let _ = builder.add_line(Some(path.clone()), line);
             }
         }
-        let rules = Arc::new(builder.build().unwrap_or_else(|_| Gitignore::empty()));
-        self.cache
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(dir.to_path_buf(), Arc::clone(&rules));
-        rules
+        // Most directories have no ignore file: building an empty matcher is not free.
+        if !found {
+            return Gitignore::empty();
+        }
+        builder.build().unwrap_or_else(|_| Gitignore::empty())
     }
 }
+
+/// Rule sets from the root down to a directory.
+type Chain = Arc<Vec<Arc<Gitignore>>>;
 
 /// How a relative path is shown and matched: `/`-separated; when every
 /// byte is printable UTF-8 and there is no backslash, as is; otherwise with

@@ -13,7 +13,9 @@ pub type Src = NamedSource<Excerpt>;
 /// to print it.
 #[derive(Debug, Clone)]
 pub struct Excerpt {
-    text: Arc<str>,
+    original: Arc<str>,
+    /// Masked on first use: most files load without any diagnostic.
+    masked: Arc<std::sync::OnceLock<Arc<str>>>,
 }
 
 /// Bytes of context a diagnostic shows on each side of its span.
@@ -21,22 +23,26 @@ const WINDOW: usize = 240;
 
 impl Excerpt {
     pub fn new(text: &Arc<str>) -> Self {
+        Self {
+            original: Arc::clone(text),
+            masked: Arc::new(std::sync::OnceLock::new()),
+        }
+    }
+
+    fn text(&self) -> &str {
+        self.masked.get_or_init(|| Self::mask(&self.original))
+    }
+
+    fn mask(text: &Arc<str>) -> Arc<str> {
         let secrets = crate::redact::Secrets::known();
         let has_controls = text
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'));
-        if has_controls {
-            return Self {
-                text: Arc::from(mask_in_place(text, &secrets)),
-            };
+        if has_controls || secrets.finds(text.as_bytes()) {
+            // Masked byte for byte, so every span still points at the same bytes.
+            return Arc::from(mask_in_place(text, &secrets));
         }
-        let text = match secrets.scrub(text) {
-            // Masks keep the secret's first characters and its length bounded:
-            // pad or cut so every span after it still points at the same bytes.
-            std::borrow::Cow::Owned(_) => Arc::from(mask_in_place(text, &secrets)),
-            std::borrow::Cow::Borrowed(_) => Arc::clone(text),
-        };
-        Self { text }
+        Arc::clone(text)
     }
 }
 
@@ -83,7 +89,7 @@ impl miette::SourceCode for Excerpt {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let text: &'a str = &self.text;
+        let text: &'a str = self.text();
         let full = text.read_span(span, context_lines_before, context_lines_after)?;
         let (start, len) = (full.span().offset(), full.span().len());
         if len <= 4 * WINDOW {

@@ -401,6 +401,14 @@ impl Report {
     /// masked: file names, waiver reasons, messages, errors. One pass over
     /// everything it holds, so no field can be forgotten.
     pub fn scrubbed(self, secrets: &crate::redact::Secrets) -> Report {
+        // The usual case, nothing to mask or escape, costs one pass over the JSON.
+        if let Ok(text) = serde_json::to_string(&self)
+            && !secrets.finds(text.as_bytes())
+            && !text.contains("\\u00")
+            && !text.chars().any(|c| c.is_control())
+        {
+            return self;
+        }
         let Ok(mut value) = serde_json::to_value(&self) else {
             return self;
         };
