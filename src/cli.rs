@@ -324,6 +324,9 @@ struct Evaluated {
     tree: walk::Tree,
     evaluation: engine::Evaluation,
     as_of: String,
+    /// The catalog's secret patterns and the known shapes, compiled once:
+    /// the report, the inputs' names and the bundle's copies are masked with them.
+    secrets: crate::redact::Secrets,
 }
 
 /// Loads, applies the selections and evaluates; a usage error is already reported.
@@ -377,6 +380,7 @@ fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>, quiet: bool) -> Result<Ev
     Ok(Evaluated {
         since,
         kept: keep_inputs.is_some(),
+        secrets: crate::redact::Secrets::of(&loaded.catalog),
         loaded,
         tree,
         evaluation,
@@ -446,7 +450,7 @@ fn report_of(
     };
     let mut report = Report::new(&run, done.evaluation);
     report.since = done.since;
-    let report = report.scrubbed(&crate::redact::Secrets::of(&done.loaded.catalog));
+    let report = report.scrubbed(&done.secrets);
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
         eprintln!("report {:?}", t0.elapsed());
     }
@@ -575,9 +579,8 @@ fn inputs_of(
     )
     .map(|mut kept| {
         // A file named after a secret is cited by a masked name, like in the report.
-        let secrets = crate::redact::Secrets::of(&done.loaded.catalog);
         for k in &mut kept {
-            if let std::borrow::Cow::Owned(clean) = secrets.scrub(&k.input.path) {
+            if let std::borrow::Cow::Owned(clean) = done.secrets.scrub(&k.input.path) {
                 k.input.path = clean;
             }
         }
@@ -613,7 +616,7 @@ fn evidence(args: &EvidenceArgs) -> Exit {
     };
     let config = run_config(&done, args);
     let mtime = done.as_of.parse::<jiff::Timestamp>();
-    let catalog = done.loaded.catalog.clone();
+    let secrets = done.secrets.clone();
     let report = report_of(
         done,
         &args.eval,
@@ -624,7 +627,7 @@ fn evidence(args: &EvidenceArgs) -> Exit {
     let inputs: Vec<Input> = kept.iter().map(|k| k.input.clone()).collect();
     let mut bundle = crate::evidence::build(crate::evidence::BundleRun {
         report: &report,
-        catalog: &catalog,
+        secrets: &secrets,
         inputs: kept,
         command: command_line(),
         config,

@@ -40,9 +40,12 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// The known shapes alone: for diagnostics, written before any catalog exists.
-    pub fn known() -> Self {
-        Self::with(std::iter::empty())
+    /// The known shapes alone: for diagnostics, written before any catalog
+    /// exists. Compiled once however many diagnostics a run prints.
+    pub fn known() -> &'static Self {
+        static KNOWN_SHAPES: std::sync::LazyLock<Secrets> =
+            std::sync::LazyLock::new(|| Secrets::with(std::iter::empty()));
+        &KNOWN_SHAPES
     }
 
     pub fn with(extra: impl IntoIterator<Item = regex::bytes::Regex>) -> Self {

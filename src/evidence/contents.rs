@@ -5,7 +5,7 @@
 use super::manifest::{FileDigest, Manifest, ManifestInput, Population, Tool};
 use super::{canonical, sha256};
 use crate::inputs::{Input, InputKind};
-use crate::model::{Catalog, CheckId};
+use crate::model::CheckId;
 use crate::report::{CheckReport, ControlReport, FrameworkReport, Report};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,7 +41,8 @@ pub struct KeptInput {
 /// Everything a bundle is built from.
 pub struct BundleRun<'a> {
     pub report: &'a Report,
-    pub catalog: &'a Catalog,
+    /// Copies in which one matches are withheld.
+    pub secrets: &'a crate::redact::Secrets,
     /// As [`super::collect`] gives them: sorted, each input once.
     pub inputs: Vec<KeptInput>,
     /// The command line, program name first.
@@ -56,7 +57,7 @@ pub struct BundleRun<'a> {
 pub fn build(run: BundleRun<'_>) -> Bundle {
     // A pattern marks where a secret is, not where it ends (a private key's
     // header, not its body): a file holding one is withheld whole.
-    let redactor = crate::redact::Secrets::of(run.catalog);
+    let secrets = run.secrets;
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut inputs: Vec<ManifestInput> = Vec::new();
     let kept = run.inputs;
@@ -71,7 +72,7 @@ pub fn build(run: BundleRun<'_>) -> Bundle {
         };
         if let Some(bytes) = &k.copy {
             let at = copy_path(k.input.kind, &k.input.path);
-            if redactor.finds(bytes) {
+            if secrets.finds(bytes) {
                 entry.withheld = true;
             } else if !files.contains_key(&at) {
                 files.insert(at.clone(), bytes.clone());
