@@ -184,9 +184,8 @@ impl Root {
 
     /// Reads the regular file `rel`, refusing one larger than `limit` bytes.
     pub fn read(&self, rel: &Path, limit: u64) -> Result<Vec<u8>, Refusal> {
-        let file = self.open(rel)?;
         let mut bytes = Vec::new();
-        read_bounded(file, limit, &mut bytes)?;
+        read_bounded(self.open(rel)?, limit, &mut bytes)?;
         Ok(bytes)
     }
 
@@ -240,6 +239,13 @@ pub fn open_regular(path: &Path) -> Result<File, Refusal> {
         return Err(Refusal::NotRegular(Kind::of(meta.file_type())));
     }
     Ok(file)
+}
+
+/// Reads the regular file `path` (see [`open_regular`]), refusing one larger than `limit` bytes.
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Refusal> {
+    let mut bytes = Vec::new();
+    read_bounded(open_regular(path)?, limit, &mut bytes)?;
+    Ok(bytes)
 }
 
 /// Reads at most `limit` bytes of `file` into `buffer`, replacing what it

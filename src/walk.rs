@@ -388,11 +388,7 @@ impl Rules<'_> {
         // `.ignore` is added last, so its rules win over `.gitignore`'s.
         for name in IGNORE_FILES {
             let path = dir.join(name);
-            let text = match confine::open_regular(&path).and_then(|f| {
-                let mut bytes = Vec::new();
-                confine::read_bounded(f, confine::IGNORE_FILE_LIMIT, &mut bytes)?;
-                Ok(bytes)
-            }) {
+            let text = match confine::read_regular(&path, confine::IGNORE_FILE_LIMIT) {
                 Ok(bytes) => bytes,
                 Err(refusal) if refusal.is_missing() => continue,
                 Err(refusal) => {

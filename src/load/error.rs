@@ -35,12 +35,9 @@ impl Excerpt {
 
     fn mask(text: &Arc<str>) -> Arc<str> {
         let secrets = crate::redact::Secrets::known();
-        let has_controls = text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'));
-        if has_controls || secrets.finds(text.as_bytes()) {
+        if text.chars().any(is_quoted_control) || secrets.finds(text.as_bytes()) {
             // Masked byte for byte, so every span still points at the same bytes.
-            return Arc::from(mask_in_place(text, &secrets));
+            return Arc::from(mask_in_place(text, secrets));
         }
         Arc::clone(text)
     }
@@ -64,22 +61,25 @@ fn mask_in_place(text: &str, secrets: &crate::redact::Secrets) -> String {
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     // Control characters (an escape sequence in a quoted line would drive
     // the terminal) become `?`, one per byte, so spans keep their place.
-    if !masked
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
-    {
+    if !masked.chars().any(is_quoted_control) {
         return masked;
     }
     masked
         .chars()
         .map(|c| {
-            if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+            if is_quoted_control(c) {
                 "?".repeat(c.len_utf8())
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// A control character a quoted line must not carry to the terminal; line
+/// breaks and tabs (CRLF files included) lay the excerpt out.
+fn is_quoted_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\t' | '\r')
 }
 
 impl miette::SourceCode for Excerpt {

@@ -66,16 +66,8 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
     };
     let mut project_raw = None;
     let mut definitions = Vec::new();
-    let root = Root::new(dir);
-    let present = match root.kind(Path::new(PROJECT_FILE)) {
-        Ok(kind) => kind.is_some(),
-        Err(refusal) => {
-            errors.push(refused(&config, refusal));
-            false
-        }
-    };
-    if present {
-        match read(&root, Path::new(PROJECT_FILE), Layer::Project) {
+    if let Some(read) = read_optional(&Root::new(dir), PROJECT_FILE) {
+        match read {
             Ok(file) => {
                 if let Some(raw) = keep(file.parse::<ProjectFile>(), &mut errors) {
                     files.extend(project_files(dir, &raw, &file, &mut errors));
@@ -139,16 +131,8 @@ fn waivers(
         .iter()
         .filter_map(|w| waiver::compile(w, config, catalog, policy, &mut seen, errors))
         .collect();
-    let root = Root::new(dir);
-    let present = match root.kind(Path::new(WAIVERS_FILE)) {
-        Ok(kind) => kind.is_some(),
-        Err(refusal) => {
-            errors.push(refused(&dir.join(WAIVERS_FILE), refusal));
-            false
-        }
-    };
-    if present {
-        match read(&root, Path::new(WAIVERS_FILE), Layer::Project) {
+    if let Some(read) = read_optional(&Root::new(dir), WAIVERS_FILE) {
+        match read {
             Ok(file) => {
                 definitions.push((file.name.clone(), file.text.clone()));
                 if let Some(parsed) = keep(file.parse::<raw::WaiverFile>(), errors) {
@@ -282,19 +266,28 @@ fn toml_files_in(root: &Root, sub: &Path, errors: &mut Vec<LoadError>) -> Vec<Pa
         if path.extension().is_none_or(|x| x != "toml") || kind == Kind::Directory {
             continue;
         }
-        match kind {
-            Kind::File => paths.push(path),
-            Kind::Symlink => errors.push(refused(
-                &root.path().join(&path),
-                Refusal::Link(crate::walk::display_name(&path)),
-            )),
-            other => errors.push(refused(
-                &root.path().join(&path),
-                Refusal::NotRegular(other),
-            )),
-        }
+        let refusal = match kind {
+            Kind::File => {
+                paths.push(path);
+                continue;
+            }
+            Kind::Symlink => Refusal::Link(crate::walk::display_name(&path)),
+            other => Refusal::NotRegular(other),
+        };
+        errors.push(refused(&root.path().join(&path), refusal));
     }
     paths
+}
+
+/// The project file `name` of `root`, when it exists (a link or special
+/// file there exists, and is refused).
+fn read_optional(root: &Root, name: &str) -> Option<Result<SourceFile, LoadError>> {
+    let rel = Path::new(name);
+    match root.kind(rel) {
+        Ok(None) => None,
+        Ok(Some(_)) => Some(read(root, rel, Layer::Project)),
+        Err(refusal) => Some(Err(refused(&root.path().join(rel), refusal))),
+    }
 }
 
 /// Reads the definition file `rel` of `root`, confined and bounded.
