@@ -102,6 +102,14 @@ fn write(path: &Path, text: impl AsRef<[u8]>) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A symbolic link at `at` to `target`, its directory created.
+fn link(target: &Path, at: &Path) {
+    if let Some(parent) = at.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    symlink(target, at).unwrap();
+}
+
 fn mkfifo(path: &Path) {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).unwrap();
@@ -166,28 +174,26 @@ fn definitions_are_never_read_through_links() {
             "[project]\nname = \"p\"\nattestations = [\"attest.toml\"]\n",
         ),
     ];
-    for (link, target, config) in cases {
+    for (at, target, config) in cases {
         let case = Case::new(config);
         let target = match target {
             "" => case.outside.clone(),
             t if t.starts_with('/') => PathBuf::from(t),
             t => case.outside.join(t),
         };
-        let at = case.project.join(link);
-        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
-        symlink(&target, &at).unwrap();
+        link(&target, &case.project.join(at));
         for command in ["validate", "check"] {
             let r = run(&[command, case.path()]);
-            no_secret(&r, link);
+            no_secret(&r, at);
             assert_eq!(
                 r.code,
                 Some(2),
-                "{command} with {link} → {target:?}:\n{}",
+                "{command} with {at} → {target:?}:\n{}",
                 r.out
             );
-            let name = Path::new(link).file_name().unwrap().to_str().unwrap();
-            assert!(r.out.contains(name), "{link} is not named:\n{}", r.out);
-            assert!(r.out.contains("symbolic link"), "{link}:\n{}", r.out);
+            let name = Path::new(at).file_name().unwrap().to_str().unwrap();
+            assert!(r.out.contains(name), "{at} is not named:\n{}", r.out);
+            assert!(r.out.contains("symbolic link"), "{at}:\n{}", r.out);
         }
     }
 }
@@ -237,18 +243,10 @@ fn repository_link_is_refused() {
 fn attestation_evidence_is_confined() {
     let config = "[project]\nname = \"p\"\nframeworks = [\"soc2\"]\n\n[[attestation]]\ncontrol = \"soc2:CC1.4\"\nstatement = \"s\"\nattested_by = \"a\"\ndate = 2026-10-01\nexpires = 2027-10-01\nevidence = [\"ev/roster.csv\"]\n";
     let linked = Case::new(config);
-    symlink(
-        linked.outside.join("creds.py"),
-        linked.project.join("ev/roster.csv"),
-    )
-    .unwrap_or_else(|_| {
-        std::fs::create_dir_all(linked.project.join("ev")).unwrap();
-        symlink(
-            linked.outside.join("creds.py"),
-            linked.project.join("ev/roster.csv"),
-        )
-        .unwrap();
-    });
+    link(
+        &linked.outside.join("creds.py"),
+        &linked.project.join("ev/roster.csv"),
+    );
     let fifo = Case::new(config);
     mkfifo(&fifo.project.join("ev/roster.csv"));
     for case in [&linked, &fifo] {
@@ -352,22 +350,13 @@ fn special_files_are_named_and_make_their_checks_error() {
     ] {
         assert!(skipped.contains(name), "{name} not named: {skipped}");
     }
-    let status = |id: &str| {
-        json["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .map(|c| c["status"].as_str().unwrap().to_owned())
-            .unwrap()
-    };
     for id in [
         "docker.non-root",
         "terraform.sg-no-public-ssh",
         "repo.secrets.aws-access-key",
         "k8s.no-privileged",
     ] {
-        assert_eq!(status(id), "error", "{id}");
+        assert_eq!(status_of(&json, id), "error", "{id}");
     }
 }
 
@@ -409,14 +398,18 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?}");
 }
 
-fn status_of(json: &serde_json::Value, id: &str) -> String {
+/// The check `id` of a JSON report; a missing one fails the test.
+fn check_of<'j>(json: &'j serde_json::Value, id: &str) -> &'j serde_json::Value {
     json["checks"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["id"] == id)
-        .map(|c| c["status"].as_str().unwrap().to_owned())
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no check {id} in the report"))
+}
+
+fn status_of(json: &serde_json::Value, id: &str) -> String {
+    check_of(json, id)["status"].as_str().unwrap().to_owned()
 }
 
 /// A committed key file that the pull request also ignores (`.gitignore`
@@ -443,13 +436,7 @@ fn ignore_rules_never_hide_tracked_files() {
     assert_eq!(r.code, Some(1), "{}", r.out);
     let json: serde_json::Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(status_of(&json, "repo.secrets.aws-access-key"), "fail");
-    let failing = json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "repo.secrets.aws-access-key")
-        .unwrap()["failing"]
-        .as_u64();
+    let failing = check_of(&json, "repo.secrets.aws-access-key")["failing"].as_u64();
     assert_eq!(failing, Some(2), "both tracked key files are read");
     let target = &json["targets"][0];
     assert_eq!(target["git"], true);
@@ -626,12 +613,7 @@ fn names_cannot_forge_or_collide() {
     ]);
     assert_eq!(first.out, again.out);
     let json: serde_json::Value = serde_json::from_str(&first.out).unwrap();
-    let check = json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "repo.secrets.aws-access-key")
-        .unwrap();
+    let check = check_of(&json, "repo.secrets.aws-access-key");
     let paths: Vec<&str> = check["findings"]
         .as_array()
         .unwrap()
@@ -728,12 +710,10 @@ fn without_the_tracked_list_nothing_is_ignored() {
 fn declared_exports_are_confined() {
     let config = "[project]\nname = \"p\"\n\n[[export]]\nname = \"iam\"\nkind = \"aws.iam.credential-report\"\npath = \"exports/report.csv\"\n";
     let linked = Case::new(config);
-    std::fs::create_dir_all(linked.project.join("exports")).unwrap();
-    symlink(
-        linked.outside.join("creds.py"),
-        linked.project.join("exports/report.csv"),
-    )
-    .unwrap();
+    link(
+        &linked.outside.join("creds.py"),
+        &linked.project.join("exports/report.csv"),
+    );
     let fifo = Case::new(config);
     mkfifo(&fifo.project.join("exports/report.csv"));
     for (case, why) in [(&linked, "symbolic link"), (&fifo, "FIFO")] {
