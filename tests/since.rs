@@ -14,20 +14,8 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+mod common;
+use common::git;
 
 fn check(dir: &Path, extra: &[&str]) -> (Output, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_assay"))

@@ -65,3 +65,22 @@ pub fn unavailable<T>(tool: &str, problem: &str, variable: &str) -> Option<T> {
     );
     None
 }
+
+/// Runs git in `dir` for a test's setup, with a test identity and none of
+/// the machine's own configuration; a failure fails the test with git's words.
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
