@@ -124,6 +124,10 @@ pub struct CheckArgs {
     /// `--output` files and errors only.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Name every path excluded by ignore rules and every link not followed
+    /// in the human report (otherwise they are counted).
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Colour the human report: `auto` on a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -509,8 +513,18 @@ fn check(args: &CheckArgs) -> Exit {
         report.require_coverage(pct);
     }
     if !args.quiet {
-        if args.format == Format::Human && args.color.enabled() {
-            print(&report::human::colourise(&report::human::render(&report)));
+        if args.format == Format::Human {
+            let detail = if args.verbose {
+                report::human::Detail::Verbose
+            } else {
+                report::human::Detail::Summary
+            };
+            let text = report::human::render(&report, detail);
+            if args.color.enabled() {
+                print(&report::human::colourise(&text));
+            } else {
+                print(&text);
+            }
         } else {
             emit(&report, args.format, &inputs);
         }
@@ -931,7 +945,7 @@ fn write_format(
         Format::Html => return report::html::write(report, out),
         Format::Oscal => return report::oscal::write(report, inputs, out),
         Format::Sarif => return report::sarif::write(report, out),
-        Format::Human => report::human::render(report),
+        Format::Human => report::human::render(report, report::human::Detail::Summary),
         Format::Junit => report::junit::render(report),
         Format::Markdown => report::markdown::render(report),
         Format::Csv => report::csv::render(report),

@@ -459,6 +459,11 @@ fn ignored_files_outside_git_are_counted_and_named() {
         "{}",
         human.out
     );
+    assert!(!human.out.contains("ignored `a.log`"), "{}", human.out);
+    let verbose = run(&["check", case.path(), "--verbose"]);
+    for line in ["  ignored `a.log`", "  ignored `build/`"] {
+        assert!(verbose.out.contains(line), "{line}: {}", verbose.out);
+    }
 }
 
 /// One NUL byte early in a file must not make it "binary" and skip its checks.

@@ -6,9 +6,19 @@ use crate::model::Validity;
 use crate::outcome::{CheckResult, Finding, Status, WaiverReport, WaiverState};
 use std::fmt::Write;
 
-pub fn render(report: &Report) -> String {
+/// How much of the run's housekeeping the summary names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Paths excluded by ignore rules and links not followed are counted.
+    #[default]
+    Summary,
+    /// ... and each one is named (`--verbose`).
+    Verbose,
+}
+
+pub fn render(report: &Report, detail: Detail) -> String {
     let mut out = String::new();
-    header(&mut out, report);
+    header(&mut out, report, detail);
     for fw in &report.frameworks {
         let id = match &fw.baseline {
             Some(b) => format!("{}@{b}", fw.id),
@@ -78,7 +88,7 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn header(out: &mut String, report: &Report) {
+fn header(out: &mut String, report: &Report, detail: Detail) {
     let name = report.project.name.as_deref().unwrap_or("built-in checks");
     let _ = writeln!(
         out,
@@ -101,11 +111,22 @@ fn header(out: &mut String, report: &Report) {
         if !target.ignored.is_empty() {
             let _ = write!(
                 out,
-                ", {} untracked paths excluded by ignore rules (listed in --format json)",
+                ", {} untracked paths excluded by ignore rules",
                 target.ignored.len()
             );
+            if detail == Detail::Summary {
+                let _ = write!(out, " (named by --verbose)");
+            }
         }
         let _ = writeln!(out);
+        if detail == Detail::Verbose {
+            for path in &target.symlinks_not_followed {
+                let _ = writeln!(out, "  link not followed `{path}`");
+            }
+            for path in &target.ignored {
+                let _ = writeln!(out, "  ignored `{path}`");
+            }
+        }
         for s in &target.skipped {
             let _ = writeln!(out, "  not read `{}`: {}", s.path, s.reason);
         }
