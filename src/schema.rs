@@ -13,6 +13,7 @@
 
 use jiff::civil::Date;
 use jiff::{Timestamp, tz::TimeZone};
+use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::paths::Location;
 use jsonschema::{Keyword, PatternOptions, ValidationError, Validator};
 use serde_json::{Map, Value};
@@ -123,6 +124,55 @@ impl<'i> Keyword<'i> for DateKeyword {
     }
 }
 
+/// What a schema error says, in terms of the schema alone: never the
+/// instance, whose values can be secrets. Record checks and the export kinds'
+/// record schemas both describe failures with it.
+pub fn describe_error(e: &ValidationError<'_>) -> String {
+    match e.kind() {
+        ValidationErrorKind::Required { property } => {
+            format!("is missing required `{}`", plain(property))
+        }
+        ValidationErrorKind::Constant { expected_value } => format!("must be {expected_value}"),
+        ValidationErrorKind::Enum { options } => format!("must be one of {options}"),
+        ValidationErrorKind::Type { kind } => match kind {
+            TypeKind::Single(t) => format!("must be of type {t}"),
+            TypeKind::Multiple(set) => {
+                let names: Vec<String> = set.iter().map(|t| t.to_string()).collect();
+                format!("must be of type {}", names.join(" or "))
+            }
+        },
+        ValidationErrorKind::Minimum { limit } => format!("must be >= {limit}"),
+        ValidationErrorKind::Maximum { limit } => format!("must be <= {limit}"),
+        ValidationErrorKind::ExclusiveMinimum { limit } => format!("must be > {limit}"),
+        ValidationErrorKind::ExclusiveMaximum { limit } => format!("must be < {limit}"),
+        ValidationErrorKind::Pattern { pattern } => format!("must match `{pattern}`"),
+        ValidationErrorKind::MinLength { limit } => format!("must be at least {limit} characters"),
+        ValidationErrorKind::MaxLength { limit } => format!("must be at most {limit} characters"),
+        ValidationErrorKind::MinItems { limit } => format!("must have at least {limit} items"),
+        ValidationErrorKind::MaxItems { limit } => format!("must have at most {limit} items"),
+        ValidationErrorKind::Contains => "contains no item that matches".to_owned(),
+        ValidationErrorKind::Not { .. } => "is what this check forbids".to_owned(),
+        ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+            "matches none of the allowed forms".to_owned()
+        }
+        ValidationErrorKind::OneOfMultipleValid { .. } => {
+            "matches more than one exclusive shape".to_owned()
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            format!("has fields that are not allowed: {}", unexpected.join(", "))
+        }
+        ValidationErrorKind::FalseSchema => "is not allowed".to_owned(),
+        ValidationErrorKind::Format { format } => format!("is not a valid {format}"),
+        ValidationErrorKind::Custom { message, .. } => message.clone(),
+        ValidationErrorKind::UniqueItems => "has duplicate items".to_owned(),
+        _ => "does not match the schema".to_owned(),
+    }
+}
+
+fn plain(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +212,35 @@ mod tests {
         assert!(remote.is_err());
         let v = compile(&json!({"pattern": "^(a+)+$"}), as_of()).unwrap();
         assert!(!v.is_valid(&json!(format!("{}b", "a".repeat(5000)))));
+    }
+
+    fn first_error(schema: Value, value: Value) -> String {
+        let v = compile(&schema, Timestamp::UNIX_EPOCH).unwrap();
+        let e = v.iter_errors(&value).next().unwrap();
+        describe_error(&e)
+    }
+
+    #[test]
+    fn descriptions_never_echo_the_instance() {
+        let secret = "hunter2-secret-value";
+        for (schema, expected) in [
+            (json!({"const": "true"}), "must be \"true\""),
+            (json!({"enum": ["a", "b"]}), "must be one of [\"a\",\"b\"]"),
+            (json!({"type": "integer"}), "must be of type integer"),
+            (json!({"pattern": "^x"}), "must match `^x`"),
+            (
+                json!({"not": {"type": "string"}}),
+                "is what this check forbids",
+            ),
+            (json!({"maxLength": 3}), "must be at most 3 characters"),
+        ] {
+            let d = first_error(schema, json!(secret));
+            assert_eq!(d, expected);
+            assert!(!d.contains(secret));
+        }
+        assert_eq!(
+            first_error(json!({"required": ["mfa"]}), json!({})),
+            "is missing required `mfa`"
+        );
     }
 }

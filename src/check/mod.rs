@@ -10,7 +10,7 @@ mod docker;
 pub mod presence;
 mod record;
 
-pub use record::{CompiledRecordCheck, Location, describe_error};
+pub use record::{CompiledRecordCheck, Location};
 
 use crate::dockerfile::{self, Stage};
 use crate::model::{Assertion, Check, CheckKind};

@@ -209,7 +209,7 @@ impl Preparer<'_> {
                     "does not match the `{}` schema at `{}`: {}",
                     self.kind,
                     error.instance_path(),
-                    crate::check::describe_error(&error)
+                    crate::schema::describe_error(&error)
                 );
                 streamed.invalid = Some((at, problem));
             }
