@@ -9,7 +9,7 @@
 
 use crate::model::CheckId;
 use crate::outcome::{BaselineState, Status};
-use crate::report::{Report, is_gated};
+use crate::report::Report;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -134,8 +134,9 @@ pub fn read(path: &std::path::Path) -> Result<Baseline, BaselineError> {
     ))
 }
 
-/// Marks each finding new or unchanged and gates only on what is new or
-/// regressed; checks that could not be evaluated gate as always.
+/// Marks each finding new or unchanged, names the fixed ones and the
+/// regressed controls; the gate ([`crate::gate`]) then weighs only what is
+/// new or regressed.
 pub fn apply(report: &mut Report, baseline: &Baseline) {
     let known: BTreeSet<&str> = baseline
         .findings
@@ -168,38 +169,6 @@ pub fn apply(report: &mut Report, baseline: &Baseline) {
             })
         })
         .collect();
-    let regressed_checks: BTreeSet<&CheckId> = report
-        .frameworks
-        .iter()
-        .flat_map(|fw| {
-            fw.controls
-                .iter()
-                .filter(|c| regressions.contains(&format!("{}:{}", fw.id, c.id)))
-        })
-        .flat_map(|c| c.checks.iter())
-        .collect();
-    let fail_on = report.gate.fail_on;
-    let gated: Vec<CheckId> = report
-        .checks
-        .iter()
-        .filter(|c| {
-            let r = &c.result;
-            // Findings past --max-findings are not known, so they may be new.
-            let worse = r
-                .findings
-                .iter()
-                .any(|f| f.baseline == Some(BaselineState::New) && f.waiver.is_none())
-                || (r.findings_omitted > 0 && r.status == Status::Fail);
-            let errored = !r.errors.is_empty() || r.status == Status::Error;
-            // A regression gates whatever the check's severity: the control
-            // passed before, and the change broke it.
-            let regressed = r.status == Status::Fail && regressed_checks.contains(&r.id);
-            errored || (is_gated(r, fail_on) && worse) || regressed
-        })
-        .map(|c| c.result.id.clone())
-        .collect();
-    report.gate.passed = gated.is_empty();
-    report.gate.gated = gated;
     // A finding of a check that omitted some may only be among those omitted.
     let incomplete: BTreeSet<&CheckId> = report
         .checks

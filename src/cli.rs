@@ -509,9 +509,10 @@ fn check(args: &CheckArgs) -> Exit {
             return Exit::Usage;
         }
     }
-    if let Some(pct) = args.fail_coverage_below {
-        report.require_coverage(pct);
-    }
+    report.apply_gate(&crate::gate::Rule {
+        fail_on: args.fail_on,
+        coverage: args.fail_coverage_below,
+    });
     if !args.quiet {
         if args.format == Format::Human {
             let detail = if args.verbose {

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod evidence;
 pub mod explain;
 pub mod fingerprint;
+pub mod gate;
 pub mod git;
 pub mod inputs;
 pub mod load;

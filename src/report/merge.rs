@@ -7,8 +7,7 @@
 //! fail over error over pass; not applicable only when every input is.
 
 use super::{
-    CheckReport, ControlReport, Counts, Coverage, FrameworkReport, Gate, ProjectInfo, Report,
-    Summary,
+    CheckReport, ControlReport, Counts, Coverage, FrameworkReport, ProjectInfo, Report, Summary,
 };
 use crate::model::{CheckId, Severity};
 use crate::outcome::Status;
@@ -173,11 +172,10 @@ pub fn merge(
         })
         .collect();
     waivers.sort_by(|a: &crate::outcome::WaiverReport, b| a.id.cmp(&b.id));
-    let gated: Vec<CheckId> = checks
-        .iter()
-        .filter(|c| super::is_gated(&c.result, fail_on))
-        .map(|c| c.result.id.clone())
-        .collect();
+    let gate = crate::gate::decide(
+        &crate::gate::Judged::checks(checks.iter().map(|c| &c.result)),
+        &crate::gate::Rule::fail_on(fail_on),
+    );
     Ok(Report {
         schema_version: super::SCHEMA_VERSION,
         tool,
@@ -188,12 +186,7 @@ pub fn merge(
         },
         targets,
         exports,
-        gate: Gate {
-            fail_on,
-            passed: gated.is_empty(),
-            gated,
-            coverage_below: Vec::new(),
-        },
+        gate,
         summary: Summary {
             checks: Counts::of(checks.iter().map(|c| c.result.status)),
             controls: Counts::of(

@@ -17,6 +17,8 @@ mod stream;
 pub mod verdict;
 
 use crate::engine::{Evaluation, ExportTarget};
+pub use crate::gate::{Gate, Shortfall};
+use crate::gate::{Judged, Rule};
 use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Severity};
 use crate::outcome::{AttestationReport, CheckResult, Status};
 use crate::risk::{self, RiskAnalysis, RiskOptions};
@@ -120,27 +122,6 @@ pub struct WalkErrorReport {
     pub message: String,
 }
 
-/// Whether the run passes its gate, and what failed it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Gate {
-    pub fail_on: Severity,
-    pub passed: bool,
-    /// Checks that fail at or above `fail_on`, and checks that could not be evaluated.
-    pub gated: Vec<CheckId>,
-    /// With `--fail-coverage-below`: frameworks evaluated below the threshold.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub coverage_below: Vec<Shortfall>,
-}
-
-/// A framework whose evaluated share of controls is below the threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Shortfall {
-    pub framework: String,
-    /// Controls evaluated (a check verdict or a valid attestation), in percent.
-    pub percent: f64,
-    pub required: f64,
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Counts {
     pub pass: usize,
@@ -196,6 +177,16 @@ pub struct FrameworkReport {
     pub controls: Vec<ControlReport>,
 }
 
+impl FrameworkReport {
+    /// `id`, or `id@baseline` when one baseline was selected.
+    pub fn label(&self) -> String {
+        match &self.baseline {
+            Some(b) => format!("{}@{b}", self.id),
+            None => self.id.to_string(),
+        }
+    }
+}
+
 /// How much of a framework assay can evidence, and did.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Coverage {
@@ -214,6 +205,16 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// Controls evaluated (a check verdict, or a valid attestation), in
+    /// percent; errors and missing exports count against it.
+    pub fn percent(&self) -> f64 {
+        if self.controls == 0 {
+            0.0
+        } else {
+            100.0 * (self.evaluated + self.attested) as f64 / self.controls as f64
+        }
+    }
+
     pub(crate) fn of(controls: &[ControlReport]) -> Self {
         let summary = Counts::of(controls.iter().map(|c| c.status));
         let attested = controls
@@ -262,12 +263,10 @@ pub struct RunInfo<'a> {
 impl Report {
     /// Builds the report, taking the evaluation's results (findings can be many).
     pub fn new(run: &RunInfo<'_>, evaluation: Evaluation) -> Self {
-        let gated: Vec<CheckId> = evaluation
-            .checks
-            .iter()
-            .filter(|c| is_gated(c, run.fail_on))
-            .map(|c| c.id.clone())
-            .collect();
+        let gate = crate::gate::decide(
+            &Judged::checks(&evaluation.checks),
+            &Rule::fail_on(run.fail_on),
+        );
         let risks = risk::analyse(run.catalog, &evaluation.frameworks, run.risk);
         let frameworks: Vec<FrameworkReport> = evaluation
             .frameworks
@@ -295,12 +294,7 @@ impl Report {
             },
             targets: vec![target(run.tree, evaluation.files_read)],
             exports: evaluation.exports,
-            gate: Gate {
-                fail_on: run.fail_on,
-                passed: gated.is_empty(),
-                gated,
-                coverage_below: Vec::new(),
-            },
+            gate,
             summary,
             checks: evaluation
                 .checks
@@ -315,30 +309,39 @@ impl Report {
         }
     }
 
-    /// Fails the gate for every framework of which fewer than `required`
-    /// percent of controls were evaluated: a check verdict, or a valid
-    /// attestation. Errors and missing exports count against it.
-    pub fn require_coverage(&mut self, required: f64) {
-        for fw in &self.frameworks {
-            let c = &fw.coverage;
-            let percent = if c.controls == 0 {
-                0.0
-            } else {
-                100.0 * (c.evaluated + c.attested) as f64 / c.controls as f64
-            };
-            if percent < required {
-                let framework = match &fw.baseline {
-                    Some(b) => format!("{}@{b}", fw.id),
-                    None => fw.id.to_string(),
-                };
-                self.gate.coverage_below.push(Shortfall {
-                    framework,
-                    percent: (percent * 10.0).round() / 10.0,
-                    required,
-                });
-                self.gate.passed = false;
-            }
-        }
+    /// Decides the gate again under `rule`, now that the findings may be
+    /// compared with a baseline: see [`crate::gate`].
+    pub fn apply_gate(&mut self, rule: &Rule) {
+        let regressed = self.regressed_checks();
+        let judged = Judged {
+            checks: self.checks.iter().map(|c| &c.result).collect(),
+            baselined: self.baseline.is_some(),
+            regressed,
+            coverage: self
+                .frameworks
+                .iter()
+                .map(|fw| (fw.label(), fw.coverage.percent()))
+                .collect(),
+        };
+        self.gate = crate::gate::decide(&judged, rule);
+    }
+
+    /// Checks of the controls the baseline report names as regressions.
+    fn regressed_checks(&self) -> std::collections::BTreeSet<&CheckId> {
+        let Some(baseline) = &self.baseline else {
+            return Default::default();
+        };
+        self.frameworks
+            .iter()
+            .flat_map(|fw| {
+                fw.controls.iter().filter(|c| {
+                    baseline
+                        .regressions
+                        .contains(&format!("{}:{}", fw.id, c.id))
+                })
+            })
+            .flat_map(|c| c.checks.iter())
+            .collect()
     }
 
     /// Checks that fail or could not be evaluated, most severe first: what
@@ -382,18 +385,6 @@ pub fn omitted_note(omitted: usize) -> String {
         "{omitted} more finding{} counted but not kept (--max-findings)",
         if omitted == 1 { "" } else { "s" }
     )
-}
-
-/// A check gates the run when it fails at or above the threshold, or when
-/// any of its inputs could not be evaluated: an unreadable input is never a
-/// pass, whatever the check's severity.
-pub fn is_gated(check: &CheckResult, fail_on: Severity) -> bool {
-    !check.errors.is_empty()
-        || match check.status {
-            Status::Fail => check.severity >= fail_on,
-            Status::Error => true,
-            _ => false,
-        }
 }
 
 impl Report {

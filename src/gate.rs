@@ -1,0 +1,223 @@
+//! The gate: the one place that decides whether a run passes.
+//!
+//! Severity (`--fail-on`), errors, waivers, a baseline's new findings and
+//! regressions, and the coverage threshold are all weighed here, for
+//! `check`, `evidence` and `merge` alike. Reports hand over what the gate
+//! judges ([`Judged`]); nothing else sets [`Gate::passed`].
+
+use crate::model::{CheckId, Severity};
+use crate::outcome::{BaselineState, CheckResult, Status};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// What the run asked the gate to enforce.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rule {
+    /// Failing checks at or above this severity gate.
+    pub fail_on: Severity,
+    /// With `--fail-coverage-below`: the share of each framework's controls,
+    /// in percent, that must have been evaluated.
+    pub coverage: Option<f64>,
+}
+
+impl Rule {
+    /// Gate on severity alone.
+    pub fn fail_on(fail_on: Severity) -> Self {
+        Self {
+            fail_on,
+            coverage: None,
+        }
+    }
+}
+
+/// Whether the run passes its gate, and what failed it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Gate {
+    pub fail_on: Severity,
+    pub passed: bool,
+    /// Checks that fail at or above `fail_on`, and checks that could not be evaluated.
+    pub gated: Vec<CheckId>,
+    /// With `--fail-coverage-below`: frameworks evaluated below the threshold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage_below: Vec<Shortfall>,
+}
+
+/// A framework whose evaluated share of controls is below the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shortfall {
+    pub framework: String,
+    /// Controls evaluated (a check verdict or a valid attestation), in percent.
+    pub percent: f64,
+    pub required: f64,
+}
+
+/// Everything the gate weighs, as a report holds it.
+pub struct Judged<'a> {
+    pub checks: Vec<&'a CheckResult>,
+    /// Whether findings were compared with a baseline (and marked new or unchanged).
+    pub baselined: bool,
+    /// Checks of controls that passed in the baseline report and fail now.
+    pub regressed: BTreeSet<&'a CheckId>,
+    /// Each selected framework (`id` or `id@baseline`) with the percent of
+    /// its controls evaluated.
+    pub coverage: Vec<(String, f64)>,
+}
+
+impl<'a> Judged<'a> {
+    /// Checks judged on their own: no baseline, no coverage.
+    pub fn checks(checks: impl IntoIterator<Item = &'a CheckResult>) -> Self {
+        Self {
+            checks: checks.into_iter().collect(),
+            baselined: false,
+            regressed: BTreeSet::new(),
+            coverage: Vec::new(),
+        }
+    }
+}
+
+/// Decides the gate.
+pub fn decide(judged: &Judged<'_>, rule: &Rule) -> Gate {
+    let gated: Vec<CheckId> = judged
+        .checks
+        .iter()
+        .filter(|c| gates(c, judged, rule.fail_on))
+        .map(|c| c.id.clone())
+        .collect();
+    let coverage_below: Vec<Shortfall> = match rule.coverage {
+        Some(required) => judged
+            .coverage
+            .iter()
+            .filter(|(_, percent)| *percent < required)
+            .map(|(framework, percent)| Shortfall {
+                framework: framework.clone(),
+                percent: (percent * 10.0).round() / 10.0,
+                required,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Gate {
+        fail_on: rule.fail_on,
+        passed: gated.is_empty() && coverage_below.is_empty(),
+        gated,
+        coverage_below,
+    }
+}
+
+/// A check gates the run when any of its inputs could not be evaluated (an
+/// unreadable input is never a pass, whatever its severity); when it fails
+/// at or above the threshold, and, with a baseline, the failure is new; and
+/// when it broke a control that passed in the baseline report.
+fn gates(check: &CheckResult, judged: &Judged<'_>, fail_on: Severity) -> bool {
+    let errored = !check.errors.is_empty() || check.status == Status::Error;
+    let fails = check.status == Status::Fail && check.severity >= fail_on;
+    let regressed = check.status == Status::Fail && judged.regressed.contains(&check.id);
+    errored || (fails && (!judged.baselined || worse(check))) || regressed
+}
+
+/// Whether a failing check has findings the baseline does not know.
+fn worse(check: &CheckResult) -> bool {
+    check
+        .findings
+        .iter()
+        .any(|f| f.baseline == Some(BaselineState::New) && f.waiver.is_none())
+        // Findings past --max-findings are not known, so they may be new.
+        || (check.findings_omitted > 0 && check.status == Status::Fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(id: &str, status: &str, severity: &str, findings: serde_json::Value) -> CheckResult {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "title": id, "severity": severity, "sources": ["repo"],
+            "assertion": "content", "status": status, "examined": 1, "failing": 1,
+            "findings": findings, "errors": [],
+        }))
+        .unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn gated(judged: &Judged<'_>, rule: Rule) -> Vec<String> {
+        let gate = decide(judged, &rule);
+        assert_eq!(
+            gate.passed,
+            gate.gated.is_empty() && gate.coverage_below.is_empty()
+        );
+        gate.gated.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn severity_decides_without_a_baseline() {
+        let high = check("a.high", "fail", "high", serde_json::json!([]));
+        let low = check("a.low", "fail", "low", serde_json::json!([]));
+        let error = check("a.error", "error", "info", serde_json::json!([]));
+        let judged = Judged::checks([&high, &low, &error]);
+        assert_eq!(
+            gated(&judged, Rule::fail_on(Severity::High)),
+            ["a.high", "a.error"]
+        );
+        assert_eq!(
+            gated(&judged, Rule::fail_on(Severity::Low)),
+            ["a.high", "a.low", "a.error"]
+        );
+    }
+
+    #[test]
+    fn a_baseline_gates_only_new_findings_errors_and_regressions() {
+        let old = check(
+            "a.old",
+            "fail",
+            "high",
+            serde_json::json!([{"message": "m", "baseline": "unchanged"}]),
+        );
+        let new = check(
+            "a.new",
+            "fail",
+            "high",
+            serde_json::json!([{"message": "m", "baseline": "new"}]),
+        );
+        let waived = check(
+            "a.waived",
+            "fail",
+            "high",
+            serde_json::json!([{"message": "m", "baseline": "new", "waiver": "w"}]),
+        );
+        let error = check("a.error", "error", "info", serde_json::json!([]));
+        let regressed = check(
+            "a.regressed",
+            "fail",
+            "info",
+            serde_json::json!([{"message": "m", "baseline": "unchanged"}]),
+        );
+        let mut judged = Judged::checks([&old, &new, &waived, &error, &regressed]);
+        judged.baselined = true;
+        judged.regressed.insert(&regressed.id);
+        assert_eq!(
+            gated(&judged, Rule::fail_on(Severity::High)),
+            ["a.new", "a.error", "a.regressed"]
+        );
+    }
+
+    #[test]
+    fn coverage_below_the_threshold_fails_the_gate() {
+        let pass = check("a.pass", "pass", "high", serde_json::json!([]));
+        let mut judged = Judged::checks([&pass]);
+        judged.coverage = vec![("soc2".to_owned(), 42.04), ("iso27001".to_owned(), 80.0)];
+        let rule = Rule {
+            fail_on: Severity::High,
+            coverage: Some(50.0),
+        };
+        let gate = decide(&judged, &rule);
+        assert!(!gate.passed);
+        assert_eq!(
+            gate.coverage_below,
+            [Shortfall {
+                framework: "soc2".to_owned(),
+                percent: 42.0,
+                required: 50.0
+            }]
+        );
+        assert!(decide(&judged, &Rule::fail_on(Severity::High)).passed);
+    }
+}
