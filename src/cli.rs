@@ -2,14 +2,15 @@
 //! the library. Exit codes: 0 success, 1 gated failures or checks that could
 //! not be evaluated, 2 bad definitions, arguments or usage.
 
-use crate::engine::{self, EngineOptions};
+use crate::engine;
 use crate::explain::{self, Listing};
 use crate::inputs::Input;
 use crate::load::{self, Loaded};
-use crate::model::{ExportKind, ExportSpec, Selection, Severity};
-use crate::report::{self, Format, Report, RunInfo};
+use crate::model::Severity;
+use crate::report::{self, Format, Report};
 use crate::risk::RiskOptions;
-use crate::walk::{self, WalkOptions};
+use crate::run::{self, RunError, RunOptions};
+use crate::walk::WalkOptions;
 use clap::{Parser, Subcommand};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Write};
@@ -319,77 +320,76 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
-/// A project loaded and evaluated, ready to report.
-struct Evaluated {
-    since: Option<crate::since::SinceReport>,
-    /// Whether the engine kept (hashed) its inputs.
-    kept: bool,
-    loaded: Loaded,
-    tree: walk::Tree,
-    evaluation: engine::Evaluation,
-    as_of: String,
-    /// The catalog's secret patterns and the known shapes, compiled once:
-    /// the report, the inputs' names and the bundle's copies are masked with them.
-    secrets: crate::redact::Secrets,
+impl EvalArgs {
+    /// The run's options, resolved once: the as-of time is parsed here.
+    fn options(
+        &self,
+        gate: crate::gate::Rule,
+        keep_inputs: Option<u64>,
+        risk: RiskOptions,
+    ) -> Result<RunOptions, Exit> {
+        let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+        let as_of = crate::time::as_of(self.as_of.as_deref(), epoch.as_deref()).map_err(|e| {
+            diagnostic(&e);
+            Exit::Usage
+        })?;
+        Ok(RunOptions {
+            path: self.path.clone(),
+            as_of,
+            frameworks: self.framework.clone(),
+            checks: self.checks.clone(),
+            exports: self.export.clone(),
+            since: self.since.clone(),
+            baseline: None,
+            walk: WalkOptions {
+                no_ignore: self.no_ignore,
+            },
+            inline_waivers: !self.no_inline_waivers,
+            max_file_size: self.max_file_size,
+            max_findings: self.max_findings,
+            risk,
+            gate,
+            keep_inputs,
+        })
+    }
+
+    fn risk(&self, default_trials: u32, top: Option<u32>) -> RiskOptions {
+        RiskOptions {
+            top: top.map(|n| n as usize),
+            trials: self.trials.unwrap_or(default_trials),
+        }
+    }
 }
 
-/// Loads, applies the selections and evaluates; a usage error is already reported.
-fn evaluate(args: &EvalArgs, keep_inputs: Option<u64>, quiet: bool) -> Result<Evaluated, Exit> {
+/// Selects and evaluates, with a progress line; a failure is already reported.
+fn evaluate(options: &RunOptions, quiet: bool) -> Result<run::Evaluated, Exit> {
     let t0 = std::time::Instant::now();
-    let Some(mut loaded) = load_or_report(&args.path) else {
-        return Err(Exit::Usage);
-    };
-    let usage = |e: &dyn Diagnostic| {
-        diagnostic(e);
-        Exit::Usage
-    };
-    if !args.framework.is_empty() {
-        let ids = select_frameworks(&loaded, &args.framework).map_err(|e| usage(&e))?;
-        loaded.project.frameworks = Some(ids);
-    }
-    if !args.checks.is_empty() {
-        select_checks(&mut loaded, &args.checks).map_err(|e| usage(&e))?;
-    }
-    let mut extra = cli_exports(&args.export, &loaded.project.exports).map_err(|e| usage(&e))?;
-    loaded.project.exports.append(&mut extra);
-    let since = match &args.since {
-        Some(rev) => {
-            let changed = crate::since::changed_files(&loaded.project.repository, rev)
-                .map_err(|e| usage(&e))?;
-            Some(crate::since::select(&mut loaded, &args.path, rev, &changed))
-        }
-        None => None,
-    };
-    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let as_of =
-        crate::time::as_of(args.as_of.as_deref(), epoch.as_deref()).map_err(|e| usage(&e))?;
-    let options = EngineOptions {
-        max_file_size: args.max_file_size,
-        as_of,
-        walk: WalkOptions {
-            no_ignore: args.no_ignore,
-        },
-        keep_inputs,
-        inline_waivers: !args.no_inline_waivers,
-        max_findings: args.max_findings,
-    };
+    let selected = run::select(options).map_err(|e| failed(&e))?;
     let t1 = std::time::Instant::now();
     let progress = Progress::start(quiet);
-    let evaluated = engine::evaluate(&loaded.catalog, &loaded.project, options);
+    let evaluated = run::evaluate(selected, options);
     progress.stop();
-    let (tree, evaluation) = evaluated.map_err(|e| usage(&e))?;
     if std::env::var_os("ASSAY_TIMINGS").is_some() {
         eprintln!("load {:?} evaluate {:?}", t1 - t0, t1.elapsed());
     }
-    Ok(Evaluated {
-        since,
-        kept: keep_inputs.is_some(),
-        secrets: crate::redact::Secrets::of(&loaded.catalog),
-        loaded,
-        tree,
-        evaluation,
-        as_of: crate::time::format(as_of),
-    })
+    evaluated.map_err(|e| failed(&e))
+}
+
+/// Reports why a run stopped: exit 2.
+fn failed(error: &RunError) -> Exit {
+    match error {
+        RunError::Definitions(errors) => {
+            for e in &errors.errors {
+                diagnostic(e);
+            }
+            eprintln!(
+                "error: {} problem(s) in the definitions",
+                errors.errors.len()
+            );
+        }
+        RunError::Usage(d) => diagnostic(d.as_ref()),
+    }
+    Exit::Usage
 }
 
 /// A progress line on standard error while a long evaluation runs: only on
@@ -432,70 +432,27 @@ impl Progress {
     }
 }
 
-/// Builds the report, with the risk analysis, from an evaluation.
-fn report_of(
-    done: Evaluated,
-    args: &EvalArgs,
-    fail_on: Severity,
-    top: Option<u32>,
-    default_trials: u32,
-) -> Report {
-    let t0 = std::time::Instant::now();
-    let run = RunInfo {
-        catalog: &done.loaded.catalog,
-        project: &done.loaded.project,
-        tree: &done.tree,
-        as_of: done.as_of.clone(),
-        fail_on,
-        risk: RiskOptions {
-            top: top.map(|n| n as usize),
-            trials: args.trials.unwrap_or(default_trials),
-        },
-    };
-    let mut report = Report::new(&run, done.evaluation);
-    report.since = done.since;
-    let report = report.scrubbed(&done.secrets);
-    if std::env::var_os("ASSAY_TIMINGS").is_some() {
-        eprintln!("report {:?}", t0.elapsed());
-    }
-    // The process ends soon: freeing a large tree path by path would only
-    // delay the exit code.
-    std::mem::forget((done.tree, done.loaded));
-    report
-}
-
 fn check(args: &CheckArgs) -> Exit {
-    let baseline = match args.baseline.as_deref().map(crate::baseline::read) {
-        Some(Ok(b)) => Some(b),
-        Some(Err(e)) => {
-            diagnostic(&e);
-            return Exit::Usage;
-        }
-        None => None,
+    let gate = crate::gate::Rule {
+        fail_on: args.fail_on,
+        coverage: args.fail_coverage_below,
     };
-    // OSCAL cites each input by digest: hash them as they are read.
-    let oscal =
-        args.format == Format::Oscal || args.output.iter().any(|o| o.format == Format::Oscal);
-    let keep = oscal.then_some(0);
-    let mut done = match evaluate(&args.eval, keep, args.quiet) {
+    let needs_inputs =
+        args.format.needs_inputs() || args.output.iter().any(|o| o.format.needs_inputs());
+    let risk = args.eval.risk(crate::risk::simulate::CHECK_TRIALS, None);
+    let Ok(mut options) = args.eval.options(gate, needs_inputs.then_some(0), risk) else {
+        return Exit::Usage;
+    };
+    options.baseline = args.baseline.clone();
+    let mut done = match evaluate(&options, args.quiet) {
         Ok(done) => done,
         Err(exit) => return exit,
     };
-    let inputs = match inputs_of(&mut done, &args.eval, 0) {
-        Ok(kept) => kept.into_iter().map(|k| k.input).collect::<Vec<Input>>(),
-        Err(exit) => return exit,
+    let inputs: Vec<Input> = match done.inputs(&options) {
+        Ok(kept) => kept.into_iter().map(|k| k.input).collect(),
+        Err(e) => return failed(&e),
     };
-    let report = report_of(
-        done,
-        &args.eval,
-        args.fail_on,
-        None,
-        crate::risk::simulate::CHECK_TRIALS,
-    );
-    let mut report = report;
-    if let Some(b) = &baseline {
-        crate::baseline::apply(&mut report, b);
-    }
+    let report = timed("report", || run::report(done, &options));
     if let Some(path) = &args.write_baseline {
         warn_incomplete_baseline(&report);
         let mut text =
@@ -509,10 +466,6 @@ fn check(args: &CheckArgs) -> Exit {
             return Exit::Usage;
         }
     }
-    report.apply_gate(&crate::gate::Rule {
-        fail_on: args.fail_on,
-        coverage: args.fail_coverage_below,
-    });
     if !args.quiet {
         if args.format == Format::Human {
             let detail = if args.verbose {
@@ -534,13 +487,28 @@ fn check(args: &CheckArgs) -> Exit {
     if let Err(exit) = write_outputs(&report, &args.output, &inputs) {
         return exit;
     }
-    let exit = if report.gate.passed {
+    let exit = gate_exit(&report);
+    std::mem::forget(report);
+    exit
+}
+
+/// Runs a step, timing it with `ASSAY_TIMINGS`.
+fn timed<T>(step: &str, f: impl FnOnce() -> T) -> T {
+    let t0 = std::time::Instant::now();
+    let out = f();
+    if std::env::var_os("ASSAY_TIMINGS").is_some() {
+        eprintln!("{step} {:?}", t0.elapsed());
+    }
+    out
+}
+
+/// The exit code the gate decided.
+fn gate_exit(report: &Report) -> Exit {
+    if report.gate.passed {
         Exit::Success
     } else {
         Exit::Failed
-    };
-    std::mem::forget(report);
-    exit
+    }
 }
 
 /// A baseline records only the findings kept: those past `--max-findings`
@@ -574,44 +542,6 @@ fn warn_waivers(report: &Report) {
     }
 }
 
-/// The run's inputs with their digests; empty unless the engine kept them.
-fn inputs_of(
-    done: &mut Evaluated,
-    args: &EvalArgs,
-    copy_limit: u64,
-) -> Result<Vec<crate::evidence::KeptInput>, Exit> {
-    if !done.kept {
-        return Ok(Vec::new());
-    }
-    let examined = std::mem::take(&mut done.evaluation.examined);
-    crate::evidence::collect(
-        &args.path,
-        &done.loaded,
-        examined,
-        &done.evaluation.exports,
-        &done.evaluation.checks,
-        copy_limit,
-    )
-    .map(|mut kept| {
-        // A file named after a secret is cited by a masked name, like in the report.
-        for k in &mut kept {
-            if let std::borrow::Cow::Owned(clean) = done.secrets.scrub(&k.input.path) {
-                k.input.path = clean;
-            }
-        }
-        kept
-    })
-    .map_err(|e| {
-        diagnostic(&InputError(e.to_string()));
-        Exit::Usage
-    })
-}
-
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("cannot hash an input: {0}")]
-#[diagnostic(code(assay::evidence::input))]
-struct InputError(String);
-
 /// `assay evidence`: evaluate, then write the bundle; the exit code is the gate's.
 fn evidence(args: &EvidenceArgs) -> Exit {
     let key = match &args.sign {
@@ -621,24 +551,22 @@ fn evidence(args: &EvidenceArgs) -> Exit {
         },
         None => None,
     };
-    let mut done = match evaluate(&args.eval, Some(args.copy_limit), false) {
+    let risk = args.eval.risk(crate::risk::simulate::CHECK_TRIALS, None);
+    let gate = crate::gate::Rule::fail_on(args.fail_on);
+    let Ok(options) = args.eval.options(gate, Some(args.copy_limit), risk) else {
+        return Exit::Usage;
+    };
+    let mut done = match evaluate(&options, false) {
         Ok(done) => done,
         Err(exit) => return exit,
     };
-    let kept = match inputs_of(&mut done, &args.eval, args.copy_limit) {
+    let kept = match done.inputs(&options) {
         Ok(kept) => kept,
-        Err(exit) => return exit,
+        Err(e) => return failed(&e),
     };
-    let config = run_config(&done, args);
-    let mtime = done.as_of.parse::<jiff::Timestamp>();
+    let config = run::settings(&done.selected, &options);
     let secrets = done.secrets.clone();
-    let report = report_of(
-        done,
-        &args.eval,
-        args.fail_on,
-        None,
-        crate::risk::simulate::CHECK_TRIALS,
-    );
+    let report = timed("report", || run::report(done, &options));
     let inputs: Vec<Input> = kept.iter().map(|k| k.input.clone()).collect();
     let mut bundle = crate::evidence::build(crate::evidence::BundleRun {
         report: &report,
@@ -654,7 +582,7 @@ fn evidence(args: &EvidenceArgs) -> Exit {
         bundle.files.push(envelope);
         bundle.files.sort_by(|a, b| a.path.cmp(&b.path));
     }
-    let mtime = mtime.map(|t| t.as_second().max(0) as u64).unwrap_or(0);
+    let mtime = options.as_of.as_second().max(0) as u64;
     if let Err(e) = crate::evidence::write_bundle(&bundle, &args.out, mtime) {
         diagnostic(&e);
         return Exit::Usage;
@@ -668,32 +596,7 @@ fn evidence(args: &EvidenceArgs) -> Exit {
         bundle.files.len(),
         inputs.len()
     );
-    if report.gate.passed {
-        Exit::Success
-    } else {
-        Exit::Failed
-    }
-}
-
-/// The settings the manifest records.
-fn run_config(done: &Evaluated, args: &EvidenceArgs) -> serde_json::Value {
-    let project = &done.loaded.project;
-    serde_json::json!({
-        "project": project.name,
-        "directory": args.eval.path.display().to_string(),
-        "config": project.config.as_ref().map(|p| p.display().to_string()),
-        "repository": project.repository.display().to_string(),
-        "frameworks": project.frameworks.as_ref().map(|s| s.iter().map(|f| f.to_string()).collect::<Vec<_>>()),
-        "checks": args.eval.checks,
-        "exports": project.exports.iter().map(|e| serde_json::json!({
-            "name": e.name, "kind": e.kind.name(), "path": e.path,
-        })).collect::<Vec<_>>(),
-        "no_ignore": args.eval.no_ignore,
-        "max_file_size": args.eval.max_file_size,
-        "copy_limit": args.copy_limit,
-        "fail_on": args.fail_on,
-        "trials": args.eval.trials.unwrap_or(crate::risk::simulate::CHECK_TRIALS),
-    })
+    gate_exit(&report)
 }
 
 /// The command line as given, with the program called by its name: where
@@ -753,17 +656,18 @@ fn verify(bundle: &std::path::Path, key: Option<&std::path::Path>) -> Exit {
 /// `assay risks`: exit 1 only when a check could not be evaluated, since
 /// then the residual losses rest on missing evidence.
 fn risks(args: &RisksArgs) -> Exit {
-    let done = match evaluate(&args.eval, None, false) {
+    let risk = args
+        .eval
+        .risk(crate::risk::simulate::DEFAULT_TRIALS, args.top);
+    let gate = crate::gate::Rule::fail_on(Severity::High);
+    let Ok(options) = args.eval.options(gate, None, risk) else {
+        return Exit::Usage;
+    };
+    let done = match evaluate(&options, false) {
         Ok(done) => done,
         Err(exit) => return exit,
     };
-    let report = report_of(
-        done,
-        &args.eval,
-        Severity::High,
-        args.top,
-        crate::risk::simulate::DEFAULT_TRIALS,
-    );
+    let report = timed("report", || run::report(done, &options));
     match args.format {
         Format::Human => print(&report::risks::render(&report)),
         other => emit(&report, other, &[]),
@@ -777,119 +681,6 @@ fn risks(args: &RisksArgs) -> Exit {
     } else {
         Exit::Success
     }
-}
-
-/// `--framework` selections that exist, or a diagnostic for the first that does not.
-fn select_frameworks(
-    loaded: &Loaded,
-    names: &[String],
-) -> Result<Vec<Selection>, UnknownSelection> {
-    names
-        .iter()
-        .map(|name| {
-            load::resolve_selection(&loaded.catalog, name)
-                .map_err(|(kind, name, help)| UnknownSelection { kind, name, help })
-        })
-        .collect()
-}
-
-/// Keeps the checks `--check` patterns select; a pattern that selects nothing
-/// is an error, never a run that silently checks less.
-fn select_checks(loaded: &mut Loaded, patterns: &[String]) -> Result<(), UnknownSelection> {
-    let mut matchers = Vec::with_capacity(patterns.len());
-    for pattern in patterns {
-        let glob = globset::Glob::new(pattern).map_err(|e| UnknownSelection {
-            kind: "check pattern",
-            name: pattern.clone(),
-            help: Some(e.kind().to_string()),
-        })?;
-        let matcher = glob.compile_matcher();
-        if !loaded
-            .catalog
-            .checks
-            .keys()
-            .any(|id| matcher.is_match(id.as_str()))
-        {
-            let known = loaded.catalog.checks.keys().map(|k| k.as_str());
-            return Err(UnknownSelection {
-                kind: "check",
-                name: pattern.clone(),
-                help: load::suggest(pattern, known).or_else(|| {
-                    Some(
-                        "`assay list checks` shows every id; globs such as `repo.*` work"
-                            .to_owned(),
-                    )
-                }),
-            });
-        }
-        matchers.push(matcher);
-    }
-    loaded
-        .catalog
-        .checks
-        .retain(|id, _| matchers.iter().any(|m| m.is_match(id.as_str())));
-    Ok(())
-}
-
-/// Exports given as `--export KIND=PATH`, named after their kind.
-fn cli_exports(given: &[String], declared: &[ExportSpec]) -> Result<Vec<ExportSpec>, BadExport> {
-    let mut out: Vec<ExportSpec> = Vec::new();
-    for arg in given {
-        let Some((kind_name, path)) = arg
-            .split_once('=')
-            .filter(|(k, p)| !k.is_empty() && !p.is_empty())
-        else {
-            return Err(BadExport {
-                message: format!("`--export {arg}` is not KIND=PATH"),
-                help: "for example `--export aws.iam.credential-report=report.csv`".to_owned(),
-            });
-        };
-        let Some(kind) = ExportKind::from_name(kind_name) else {
-            let names = ExportKind::ALL.iter().map(|k| k.name());
-            return Err(BadExport {
-                message: format!("unknown export kind `{kind_name}`"),
-                help: load::suggest(kind_name, names.clone()).unwrap_or_else(|| {
-                    format!("export kinds are: {}", names.collect::<Vec<_>>().join(", "))
-                }),
-            });
-        };
-        let taken = |n: &str| declared.iter().chain(&out).any(|e| e.name == n);
-        let mut name = kind_name.to_owned();
-        let mut n = 2;
-        while taken(&name) {
-            name = format!("{kind_name}#{n}");
-            n += 1;
-        }
-        out.push(ExportSpec {
-            name,
-            kind,
-            path: path.to_owned(),
-            base: PathBuf::new(),
-            confined: false,
-        });
-    }
-    Ok(out)
-}
-
-/// A malformed `--export`.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(assay::cli::export))]
-pub struct BadExport {
-    message: String,
-    #[help]
-    help: String,
-}
-
-/// A selector (`--framework`, `--check`) named nothing that is loaded.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("unknown {kind} `{name}`")]
-#[diagnostic(code(assay::cli::unknown_selection))]
-pub struct UnknownSelection {
-    kind: &'static str,
-    name: String,
-    #[help]
-    help: Option<String>,
 }
 
 fn test(loaded: &Loaded, only: Option<&str>, require_examples: bool) -> Exit {
@@ -918,11 +709,7 @@ fn merge(reports: &[PathBuf], format: Format, fail_on: Severity, name: &str) -> 
         }
     };
     emit(&report, format, &[]);
-    if report.gate.passed {
-        Exit::Success
-    } else {
-        Exit::Failed
-    }
+    gate_exit(&report)
 }
 
 /// Writes a report in a format; JSON is streamed. `inputs` are the hashed
@@ -1031,23 +818,7 @@ fn with_catalog(path: &std::path::Path, f: impl FnOnce(&Loaded) -> Exit) -> Exit
 }
 
 fn load_or_report(path: &std::path::Path) -> Option<Loaded> {
-    if !path.is_dir() {
-        diagnostic(&walk::RootError::NotADirectory(path.display().to_string()));
-        return None;
-    }
-    match load::load(path) {
-        Ok(loaded) => Some(loaded),
-        Err(errors) => {
-            for e in &errors.errors {
-                diagnostic(e);
-            }
-            eprintln!(
-                "error: {} problem(s) in the definitions",
-                errors.errors.len()
-            );
-            None
-        }
-    }
+    run::load(path).map_err(|e| failed(&e)).ok()
 }
 
 /// Renders a diagnostic to standard error: colour only on a terminal and

@@ -25,6 +25,7 @@ pub mod policy_test;
 pub mod redact;
 pub mod report;
 pub mod risk;
+pub mod run;
 pub mod schema;
 pub mod since;
 pub mod source;

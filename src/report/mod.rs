@@ -21,7 +21,7 @@ pub use crate::gate::{Gate, Shortfall};
 use crate::gate::{Judged, Rule};
 use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Severity};
 use crate::outcome::{AttestationReport, CheckResult, Status};
-use crate::risk::{self, RiskAnalysis, RiskOptions};
+use crate::risk::RiskAnalysis;
 use crate::walk::{Tree, WalkError};
 use serde::{Deserialize, Serialize};
 
@@ -257,17 +257,23 @@ pub struct RunInfo<'a> {
     pub tree: &'a Tree,
     pub as_of: String,
     pub fail_on: Severity,
-    pub risk: RiskOptions,
+}
+
+impl Format {
+    /// Whether the format cites every input by digest (OSCAL does): the
+    /// engine then hashes each input as it reads it.
+    pub fn needs_inputs(self) -> bool {
+        matches!(self, Format::Oscal)
+    }
 }
 
 impl Report {
     /// Builds the report, taking the evaluation's results (findings can be many).
-    pub fn new(run: &RunInfo<'_>, evaluation: Evaluation) -> Self {
+    pub fn new(run: &RunInfo<'_>, evaluation: Evaluation, risks: RiskAnalysis) -> Self {
         let gate = crate::gate::decide(
             &Judged::checks(&evaluation.checks),
             &Rule::fail_on(run.fail_on),
         );
-        let risks = risk::analyse(run.catalog, &evaluation.frameworks, run.risk);
         let frameworks: Vec<FrameworkReport> = evaluation
             .frameworks
             .iter()
