@@ -98,6 +98,7 @@ fn evaluate(check: &Check, example: &Example) -> Result<crate::outcome::CheckRes
                 path: name,
                 base: dir.path().to_path_buf(),
                 confined: false,
+                columns: Vec::new(),
             });
         }
     }

@@ -283,6 +283,7 @@ fn cli_exports(given: &[String], declared: &[ExportSpec]) -> Result<Vec<ExportSp
             path: path.to_owned(),
             base: PathBuf::new(),
             confined: false,
+            columns: Vec::new(),
         });
     }
     Ok(out)

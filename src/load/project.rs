@@ -166,23 +166,18 @@ fn exports(
             errors.push(LoadError::UnknownReference {
                 kind: "export kind",
                 id: export.kind.get_ref().clone(),
-                help: suggest(
-                    export.kind.get_ref(),
-                    ExportKind::ALL.iter().map(|k| k.name()),
-                )
-                .or_else(|| {
+                help: suggest(export.kind.get_ref(), ExportKind::names()).or_else(|| {
                     Some(format!(
                         "export kinds are: {}",
-                        ExportKind::ALL
-                            .iter()
-                            .map(|k| k.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        ExportKind::names().collect::<Vec<_>>().join(", ")
                     ))
                 }),
                 src: file.src(),
                 span: span(export.kind.span()),
             });
+            continue;
+        };
+        let Some(columns) = columns(export.columns.as_ref(), kind, file, errors) else {
             continue;
         };
         if confined(&export.path, file, errors).is_some() {
@@ -192,8 +187,85 @@ fn exports(
                 path: export.path.get_ref().clone(),
                 base: dir.to_path_buf(),
                 confined: true,
+                columns,
             });
         }
     }
     specs
+}
+
+/// The header names a declaration gives its kind's columns, as `(field,
+/// header)` sorted by field; `None` after reporting a column the kind does
+/// not have, an empty header, or one header named for two fields.
+fn columns(
+    raw: Option<&Spanned<std::collections::BTreeMap<Spanned<String>, Spanned<String>>>>,
+    kind: ExportKind,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<Vec<(String, String)>> {
+    let Some(raw) = raw else {
+        return Some(Vec::new());
+    };
+    let known = kind.spec().columns;
+    if known.is_empty() {
+        errors.push(LoadError::FieldNotUsed {
+            field: "columns",
+            what: "this export kind: its columns have fixed names",
+            help: "remove `columns`; `assay explain KIND` says which kinds take it and which columns they have",
+            src: file.src(),
+            span: span(raw.span()),
+        });
+        return None;
+    }
+    let before = errors.len();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (field, header) in raw.get_ref() {
+        if !known.iter().any(|c| c.field == field.get_ref()) {
+            let names = known.iter().map(|c| c.field);
+            errors.push(LoadError::UnknownReference {
+                kind: "column",
+                id: field.get_ref().clone(),
+                help: suggest(field.get_ref(), names.clone()).or_else(|| {
+                    Some(format!(
+                        "`{kind}` columns are: {}",
+                        names.collect::<Vec<_>>().join(", ")
+                    ))
+                }),
+                src: file.src(),
+                span: span(field.span()),
+            });
+        } else if header.get_ref().trim().is_empty() {
+            errors.push(LoadError::InvalidValue {
+                message: format!("the header of column `{}` is empty", field.get_ref()),
+                src: file.src(),
+                span: span(header.span()),
+            });
+        } else if let Some(other) = known.iter().find(|c| {
+            c.field == header.get_ref()
+                && c.field != field.get_ref()
+                && !raw.get_ref().keys().any(|f| f.get_ref() == c.field)
+        }) {
+            errors.push(LoadError::InvalidValue {
+                message: format!(
+                    "header `{}` is where column `{}` is read unless it is renamed too",
+                    header.get_ref(),
+                    other.field
+                ),
+                src: file.src(),
+                span: span(header.span()),
+            });
+        } else if let Some((other, _)) = out.iter().find(|(_, h)| h == header.get_ref()) {
+            errors.push(LoadError::InvalidValue {
+                message: format!(
+                    "header `{}` is already the column of `{other}`",
+                    header.get_ref()
+                ),
+                src: file.src(),
+                span: span(header.span()),
+            });
+        } else {
+            out.push((field.get_ref().clone(), header.get_ref().clone()));
+        }
+    }
+    (errors.len() == before).then_some(out)
 }

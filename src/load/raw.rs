@@ -255,6 +255,8 @@ pub struct RawExport {
     pub name: Spanned<String>,
     pub kind: Spanned<String>,
     pub path: Spanned<String>,
+    /// Header names for the kind's columns: `{ employee_id = "Employee ID" }`.
+    pub columns: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

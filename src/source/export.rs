@@ -1,15 +1,16 @@
 //! Exports: finding their files, and streaming their records in batches.
 //!
-//! Each kind fixes the format and the natural population: CSV rows, a
-//! document per file, a plan's managed resources. Generic kinds (`json`,
-//! `yaml`, `csv`) let a check choose the array with `each`. Every record of a
-//! vendor kind is checked against the kind's JSON Schema (`schemas/kinds/`)
-//! before any check sees it; a record that does not match is an error, never
-//! a pass.
+//! Each kind (one file each in [`super::kinds`]) fixes the format and the
+//! natural population: CSV rows, a document per file, a plan's managed
+//! resources. Generic kinds (`json`, `yaml`, `csv`) let a check choose the
+//! array with `each`. Every record of a vendor kind is checked against the
+//! kind's JSON Schema (`schemas/kinds/`) before any check sees it; a record
+//! that does not match is an error, never a pass.
 
 use super::json_scan::{self, Opened, ScanError};
+use super::kinds::{Context, Records};
 use super::projection::Projected;
-use super::{Record, first_line, normalize_plan_change, yaml_options};
+use super::{Record, first_line, yaml_options};
 use crate::model::{ExportKind, ExportSpec, Format, Pointer};
 use rayon::prelude::*;
 use serde::de::DeserializeSeed;
@@ -19,7 +20,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// YAML exports are parsed whole (JSON and CSV stream): larger ones are refused.
 pub const YAML_LIMIT: u64 = 256 * 1024 * 1024;
@@ -134,17 +135,41 @@ fn find(spec: &ExportSpec) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// How to read an export's files: its kind, and the header names its
+/// declaration gives the kind's columns (`(field, header)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    pub kind: ExportKind,
+    pub columns: &'a [(String, String)],
+}
+
+impl From<ExportKind> for Reading<'_> {
+    fn from(kind: ExportKind) -> Self {
+        Self { kind, columns: &[] }
+    }
+}
+
+impl<'a> From<&'a ExportSpec> for Reading<'a> {
+    fn from(spec: &'a ExportSpec) -> Self {
+        Self {
+            kind: spec.kind,
+            columns: &spec.columns,
+        }
+    }
+}
+
 /// Reads the records of one export file and judges them with `judge`, a
 /// batch at a time, in parallel; returns what was read and each batch's
 /// verdict, in file order.
-pub fn stream<T: Send>(
-    kind: ExportKind,
+pub fn stream<'a, T: Send>(
+    reading: impl Into<Reading<'a>>,
     path: &Path,
     each: Option<&Pointer>,
     kind_schema: Option<&KindSchema>,
     projection: Option<&BTreeSet<String>>,
     judge: &(dyn Fn(&[Record]) -> T + Sync),
 ) -> Result<(Streamed, Vec<T>), String> {
+    let Reading { kind, columns } = reading.into();
     let preparer = Preparer {
         kind,
         file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
@@ -163,7 +188,12 @@ pub fn stream<T: Send>(
         results: Vec::new(),
     };
     match kind.format() {
-        Format::Csv => read_csv(path, &required_columns(kind_schema), &mut sequential)?,
+        Format::Csv => read_csv(
+            path,
+            &required_columns(kind_schema),
+            columns,
+            &mut sequential,
+        )?,
         Format::Yaml | Format::Json => read_yaml(path, each, &mut sequential)?,
     }
     sequential.flush();
@@ -215,21 +245,14 @@ impl Preparer<'_> {
             }
             return None;
         }
-        match self.kind {
-            ExportKind::TerraformPlan => normalize_plan_change(&record.value).map(|value| Record {
-                label: value
-                    .get("address")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                value,
-                ..record
-            }),
-            ExportKind::GithubBranchProtection => Some(Record {
-                label: branch_label(&record.value).or_else(|| self.file_name.clone()),
-                ..record
-            }),
-            _ => Some(record),
-        }
+        let context = Context {
+            file_name: self.file_name.as_deref(),
+        };
+        (self.kind.spec().prepare)(record.value, &context).map(|prepared| Record {
+            value: prepared.value,
+            label: prepared.label,
+            ..record
+        })
     }
 }
 
@@ -266,15 +289,6 @@ impl<T: Send> Sequential<'_, T> {
 /// Records one parallel task judges: enough to outweigh scheduling.
 const PARALLEL_CHUNK: usize = 512;
 
-/// `owner/repo@branch` from the protection URL GitHub puts in the document.
-fn branch_label(doc: &Value) -> Option<String> {
-    let url = doc.get("url")?.as_str()?;
-    let rest = url.split("/repos/").nth(1)?;
-    let rest = rest.strip_suffix("/protection")?;
-    let (repo, branch) = rest.split_once("/branches/")?;
-    Some(format!("{repo}@{branch}"))
-}
-
 fn open(path: &Path) -> Result<BufReader<File>, String> {
     File::open(path)
         .map(|f| BufReader::with_capacity(256 * 1024, f))
@@ -288,29 +302,15 @@ pub struct KindSchema {
     required: Vec<String>,
 }
 
-/// The kind's schema, compiled once per process.
+/// The kind's schema, compiled once per process, when first needed.
 pub fn kind_schema(kind: ExportKind) -> Option<&'static KindSchema> {
-    static CREDENTIAL_REPORT: LazyLock<Option<KindSchema>> = LazyLock::new(|| {
-        compile_kind(include_str!(
-            "../../schemas/kinds/aws.iam.credential-report.schema.json"
-        ))
-    });
-    static BRANCH_PROTECTION: LazyLock<Option<KindSchema>> = LazyLock::new(|| {
-        compile_kind(include_str!(
-            "../../schemas/kinds/github.branch-protection.schema.json"
-        ))
-    });
-    static PLAN: LazyLock<Option<KindSchema>> = LazyLock::new(|| {
-        compile_kind(include_str!(
-            "../../schemas/kinds/terraform.plan.schema.json"
-        ))
-    });
-    match kind {
-        ExportKind::AwsIamCredentialReport => CREDENTIAL_REPORT.as_ref(),
-        ExportKind::GithubBranchProtection => BRANCH_PROTECTION.as_ref(),
-        ExportKind::TerraformPlan => PLAN.as_ref(),
-        ExportKind::Json | ExportKind::Yaml | ExportKind::Csv => None,
-    }
+    static COMPILED: LazyLock<Vec<OnceLock<Option<KindSchema>>>> =
+        LazyLock::new(|| ExportKind::ALL.iter().map(|_| OnceLock::new()).collect());
+    let index = ExportKind::ALL.iter().position(|k| *k == kind)?;
+    COMPILED
+        .get(index)?
+        .get_or_init(|| compile_kind(kind.spec().schema?.text))
+        .as_ref()
 }
 
 fn compile_kind(text: &str) -> Option<KindSchema> {
@@ -338,6 +338,7 @@ fn required_columns(schema: Option<&KindSchema>) -> Vec<String> {
 fn read_csv<T: Send>(
     path: &Path,
     required: &[String],
+    columns: &[(String, String)],
     sink: &mut Sequential<'_, T>,
 ) -> Result<(), String> {
     let mut reader = csv::ReaderBuilder::new()
@@ -347,15 +348,22 @@ fn read_csv<T: Send>(
         .headers()
         .map_err(|e| format!("invalid CSV header: {}", csv_error(&e)))?
         .clone();
-    if let Some(missing) = required
+    if let Some(field) = required
         .iter()
-        .find(|c| !headers.iter().any(|h| h == c.as_str()))
+        .find(|f| !headers.iter().any(|h| h == header(columns, f)))
     {
+        let header = header(columns, field);
+        let renamed = if header == field.as_str() {
+            String::new()
+        } else {
+            format!(" (the export's name for `{field}`)")
+        };
         return Err(format!(
-            "not a valid `{}` export: missing required column `{missing}`",
+            "not a valid `{}` export: missing required column `{header}`{renamed}",
             sink.preparer.kind
         ));
     }
+    let fields = fields(&headers, columns);
     let mut row = csv::StringRecord::new();
     let mut i = 0usize;
     loop {
@@ -365,10 +373,10 @@ fn read_csv<T: Send>(
             Err(e) => return Err(format!("invalid CSV at row {i}: {}", csv_error(&e))),
         }
         let line = row.position().and_then(|p| u32::try_from(p.line()).ok());
-        let object: Map<String, Value> = headers
+        let object: Map<String, Value> = fields
             .iter()
             .zip(row.iter())
-            .map(|(h, v)| (h.to_owned(), Value::String(v.to_owned())))
+            .filter_map(|(f, v)| Some((f.clone()?, Value::String(v.to_owned()))))
             .collect();
         sink.push(Record {
             pointer: format!("/{i}"),
@@ -379,6 +387,28 @@ fn read_csv<T: Send>(
         i += 1;
     }
     Ok(())
+}
+
+/// The header that holds `field`, given the declaration's renames.
+fn header<'a>(columns: &'a [(String, String)], field: &'a str) -> &'a str {
+    columns
+        .iter()
+        .find(|(f, _)| f == field)
+        .map_or(field, |(_, h)| h.as_str())
+}
+
+/// The record field of each column: a renamed column's field, else its
+/// header. A column named like a field that the declaration renamed to
+/// another header is left out: the renamed one holds that field.
+fn fields(headers: &csv::StringRecord, columns: &[(String, String)]) -> Vec<Option<String>> {
+    headers
+        .iter()
+        .map(|h| match columns.iter().find(|(_, header)| header == h) {
+            Some((field, _)) => Some(field.clone()),
+            None if columns.iter().any(|(field, _)| field == h) => None,
+            None => Some(h.to_owned()),
+        })
+        .collect()
 }
 
 /// The kind of a CSV error, without the field contents some variants quote.
@@ -402,10 +432,10 @@ fn read_json<T: Send>(
     projection: Option<&BTreeSet<String>>,
     judge: &(dyn Fn(&[Record]) -> T + Sync),
 ) -> Result<(Streamed, Vec<T>), String> {
-    let kind = preparer.kind;
-    let default_population = match kind {
-        ExportKind::TerraformPlan => Pointer::parse("/resource_changes").ok(),
-        _ => None,
+    let records = preparer.kind.spec().records;
+    let default_population = match records {
+        Records::Member { pointer, .. } => Pointer::parse(pointer).ok(),
+        Records::Rows | Records::Document | Records::Array { .. } => None,
     };
     let pointer = each.cloned().or(default_population).unwrap_or_default();
     let cannot_read = |e: String| format!("cannot read `{}`: {e}", path.display());
@@ -452,16 +482,22 @@ fn read_json<T: Send>(
                 (Some(false), stream.top_keys().to_vec(), parts)
             }
         };
-    match (kind, located) {
-        (ExportKind::TerraformPlan, _) if !top_keys.iter().any(|k| k == "format_version") => {
-            return Err("not a Terraform plan: no `format_version` (expected the output of `terraform show -json PLANFILE`)".to_owned());
+    match (records, located) {
+        (
+            Records::Member {
+                marker, otherwise, ..
+            },
+            _,
+        ) if !top_keys.iter().any(|k| k == marker) => {
+            return Err(otherwise.to_owned());
         }
         // A plan without changes has no `resource_changes`: an empty population.
-        (ExportKind::TerraformPlan, None) => return Ok((Streamed::default(), Vec::new())),
+        (Records::Member { .. }, None) => return Ok((Streamed::default(), Vec::new())),
         (_, None) => return Err(format!("bad JSON pointer: nothing at `{pointer}`")),
         (_, Some(true)) if each.is_some() => {
             return Err(format!("bad JSON pointer: `{pointer}` is not an array"));
         }
+        (Records::Array { otherwise }, Some(true)) => return Err(otherwise.to_owned()),
         _ => {}
     }
     let mut streamed = Streamed::default();
@@ -596,16 +632,4 @@ fn read_yaml<T: Send>(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn branch_labels_come_from_the_url() {
-        let doc = serde_json::json!({"url": "https://api.github.com/repos/acme/api/branches/main/protection"});
-        assert_eq!(branch_label(&doc).as_deref(), Some("acme/api@main"));
-        assert_eq!(branch_label(&serde_json::json!({})), None);
-    }
 }

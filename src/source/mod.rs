@@ -2,11 +2,13 @@
 //!
 //! Repository documents (Kubernetes manifests, Terraform HCL, GitHub Actions
 //! workflows) are parsed from files the engine has already read; exports are
-//! streamed from their files by [`export`], a batch of records at a time.
+//! streamed from their files by [`export`], a batch of records at a time, as
+//! their kind ([`kinds`], one file each) says.
 
 pub mod export;
 mod json_scan;
 mod k8s;
+pub mod kinds;
 pub mod projection;
 mod terraform;
 mod workflows;
@@ -16,7 +18,8 @@ use globset::GlobBuilder;
 use serde_json::Value;
 use std::sync::LazyLock;
 
-pub use terraform::{HclFile, normalize_plan_change, resolve_variables};
+pub use kinds::normalize_plan_change;
+pub use terraform::{HclFile, resolve_variables};
 
 /// One item of a population, with where it came from.
 #[derive(Debug, Clone, PartialEq)]

@@ -330,26 +330,6 @@ fn number_json(n: &hcl_edit::Number) -> Value {
     }
 }
 
-/// A plan's `resource_changes` entry as a record, or `None` for data sources
-/// and resources being destroyed (nothing of them remains to judge).
-pub fn normalize_plan_change(change: &Value) -> Option<Value> {
-    let mode = change
-        .get("mode")
-        .and_then(Value::as_str)
-        .unwrap_or("managed");
-    let after = change.get("change").and_then(|c| c.get("after"));
-    if mode != "managed" || after.is_none_or(Value::is_null) {
-        return None;
-    }
-    Some(json!({
-        "address": change.get("address").cloned().unwrap_or(Value::Null),
-        "type": change.get("type").cloned().unwrap_or(Value::Null),
-        "name": change.get("name").cloned().unwrap_or(Value::Null),
-        "mode": mode,
-        "values": after.cloned().unwrap_or(Value::Null),
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,18 +426,5 @@ resource "aws_iam_policy" "p" {
         assert_eq!(operand_nesting(policy), 0);
         assert_eq!(hcl_file(policy).unwrap().records.len(), 1);
         assert_eq!(operand_nesting("a = 1 + (2 * (3 - [4][0]))\n"), 3);
-    }
-
-    #[test]
-    fn plan_changes_skip_data_sources_and_deletions() {
-        let change = json!({"address": "aws_db_instance.a", "mode": "managed", "type": "aws_db_instance", "name": "a", "change": {"actions": ["create"], "after": {"storage_encrypted": false}}});
-        assert_eq!(
-            normalize_plan_change(&change).unwrap()["values"]["storage_encrypted"],
-            json!(false)
-        );
-        let deleted = json!({"mode": "managed", "change": {"actions": ["delete"], "after": null}});
-        assert!(normalize_plan_change(&deleted).is_none());
-        let data = json!({"mode": "data", "change": {"after": {}}});
-        assert!(normalize_plan_change(&data).is_none());
     }
 }
