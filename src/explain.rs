@@ -1,7 +1,8 @@
 //! `assay explain ID` and `assay list`: the catalog, and how it links together.
 
 use crate::model::{
-    Assertion, Catalog, Check, CheckKind, ControlRef, FileSelector, Framework, RecordCheck, Risk,
+    Assertion, Catalog, Check, CheckKind, ControlRef, ExportKind, FileSelector, Format, Framework,
+    RecordCheck, Risk,
 };
 use std::fmt::Write;
 
@@ -39,6 +40,9 @@ pub fn explain(catalog: &Catalog, id: &str) -> Result<String, UnknownId> {
             parts.push(explain_control(catalog, c));
         }
     }
+    if let Some(kind) = ExportKind::from_name(id) {
+        parts.push(explain_export_kind(catalog, kind));
+    }
     if parts.is_empty() {
         let known = catalog
             .checks
@@ -47,6 +51,7 @@ pub fn explain(catalog: &Catalog, id: &str) -> Result<String, UnknownId> {
             .chain(catalog.frameworks.keys().map(|k| k.to_string()))
             .chain(catalog.risks.keys().map(|k| k.to_string()))
             .chain(catalog.all_controls().map(|c| c.qualified_id()))
+            .chain(ExportKind::names().map(str::to_owned))
             .collect::<Vec<_>>();
         let help = crate::load::suggest(id, known.iter().map(String::as_str)).or_else(|| {
             Some("`assay list checks|controls|frameworks|risks` shows every id".to_owned())
@@ -266,6 +271,40 @@ fn explain_control(catalog: &Catalog, c: ControlRef<'_>) -> String {
             let title = catalog.risks.get(&m.risk).map_or("", |r| r.title.as_str());
             let _ = writeln!(out, "    {}  effect {}  {title}", m.risk, m.effect);
         }
+    }
+    out
+}
+
+/// An export kind: its documentation (from its file in `source/kinds/`),
+/// format, schema, renamable columns and the checks that read it.
+fn explain_export_kind(catalog: &Catalog, kind: ExportKind) -> String {
+    let spec = kind.spec();
+    let mut out = String::new();
+    let _ = writeln!(out, "export kind {kind}");
+    let format = match spec.format {
+        Format::Json => "JSON",
+        Format::Yaml => "YAML",
+        Format::Csv => "CSV",
+    };
+    let _ = writeln!(out, "  format:    {format}");
+    if let Some(schema) = spec.schema {
+        let _ = writeln!(out, "  schema:    {}", schema.path);
+    }
+    if spec.generic {
+        let _ = writeln!(out, "  each:      checks choose the population");
+    }
+    for column in spec.columns {
+        let _ = writeln!(out, "  column:    {:<18} {}", column.field, column.doc);
+    }
+    let checks: Vec<&Check> = catalog
+        .checks
+        .values()
+        .filter(|c| c.source_names().contains(&kind.name()))
+        .collect();
+    let _ = writeln!(out, "\n{}", indent(spec.doc.trim_end(), 2));
+    let _ = writeln!(out, "\n  Read by {} check(s)", checks.len());
+    for c in checks {
+        let _ = writeln!(out, "    {:<36} {}", c.id.as_str(), c.title);
     }
     out
 }

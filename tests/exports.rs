@@ -203,6 +203,8 @@ fn json_report_with_exports_validates_against_the_schema() {
         "fixtures/projects/aws-bad",
         "fixtures/projects/export-missing",
         "fixtures/projects/k8s-bad",
+        "fixtures/projects/okta-bad",
+        "fixtures/projects/okta-wrong-kind",
     ] {
         let (_, stdout, _) = assay(&["check", dir, "--format", "json"]);
         let report = json(&stdout);
@@ -213,4 +215,72 @@ fn json_report_with_exports_validates_against_the_schema() {
         assert!(errors.is_empty(), "{dir}: {errors:#?}");
     }
     assert!(Path::new("schemas/kinds/aws.iam.credential-report.schema.json").exists());
+}
+
+#[test]
+fn an_okta_export_that_is_not_json_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("policies")).unwrap();
+    fs::copy(
+        "fixtures/projects/okta-bad/policies/okta.toml",
+        dir.path().join("policies/okta.toml"),
+    )
+    .unwrap();
+    // A page cut off mid-download.
+    let page = fs::read_to_string("fixtures/projects/okta-bad/exports/users-1.json").unwrap();
+    fs::write(dir.path().join("users.json"), &page[..page.len() / 2]).unwrap();
+    fs::write(
+        dir.path().join("assay.toml"),
+        "[[export]]\nname = \"okta\"\nkind = \"okta.users\"\npath = \"users.json\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = assay(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--check",
+        "acme.okta.*",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = json(&stdout);
+    let c = check(&report, "acme.okta.active-users-sign-in");
+    assert_eq!(c["status"], "error");
+    let message = c["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("invalid JSON"), "{message}");
+}
+
+#[test]
+fn explain_prints_an_export_kinds_documentation_and_its_checks() {
+    for kind in assay::model::ExportKind::ALL {
+        let (code, stdout, stderr) = assay(&["explain", kind.name()]);
+        assert_eq!(code, 0, "{kind}: {stderr}");
+        assert!(
+            stdout.starts_with(&format!("export kind {kind}\n")),
+            "{stdout}"
+        );
+        for section in ["What it reads", "Records", "Example"] {
+            assert!(
+                stdout.contains(&format!("\n  {section}\n")),
+                "{kind}: {stdout}"
+            );
+        }
+    }
+    let (_, stdout, _) = assay(&["explain", "aws.iam.credential-report"]);
+    assert!(stdout.contains("schemas/kinds/aws.iam.credential-report.schema.json"));
+    assert!(
+        stdout.contains("aws.iam.console-mfa"),
+        "the checks that read it"
+    );
+    let (code, _, stderr) = assay(&["explain", "okta.user"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `okta.users`?"), "{stderr}");
+}
+
+#[test]
+fn the_example_checks_of_the_new_kinds_pass_their_examples() {
+    for project in ["fixtures/projects/okta-good", "fixtures/projects/okta-bad"] {
+        let (code, stdout, stderr) = assay(&["test", project]);
+        assert_eq!(code, 0, "{project}: {stdout}{stderr}");
+    }
 }

@@ -55,6 +55,8 @@ registry! {
     GithubBranchProtection => github_branch_protection,
     /// The JSON of `terraform show -json PLANFILE`: one record per managed resource.
     TerraformPlan => terraform_plan,
+    /// The JSON of Okta's `GET /api/v1/users`: one record per user.
+    OktaUsers => okta_users,
     /// Any JSON document; checks choose the population with `each`.
     Json => json,
     /// Any YAML stream; each document, or `each` within it.
@@ -150,6 +152,16 @@ pub struct Kind {
 /// The record unchanged and unlabelled: what most kinds do.
 pub fn keep(value: Value, _: &Context<'_>) -> Option<Prepared> {
     Some(Prepared { value, label: None })
+}
+
+/// The record unchanged, labelled with the string at `pointer` if there is one.
+fn labelled(value: Value, pointer: &str) -> Option<Prepared> {
+    let label = value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    Some(Prepared { value, label })
 }
 
 impl ExportKind {
