@@ -279,7 +279,12 @@ fn explain_prints_an_export_kinds_documentation_and_its_checks() {
 
 #[test]
 fn the_example_checks_of_the_new_kinds_pass_their_examples() {
-    for project in ["fixtures/projects/okta-good", "fixtures/projects/okta-bad"] {
+    for project in [
+        "fixtures/projects/okta-good",
+        "fixtures/projects/okta-bad",
+        "fixtures/projects/hr-good",
+        "fixtures/projects/hr-bad",
+    ] {
         let (code, stdout, stderr) = assay(&["test", project]);
         assert_eq!(code, 0, "{project}: {stdout}{stderr}");
     }

@@ -112,7 +112,7 @@ fn evaluate_file(
                 .collect()
         };
         match export::stream(
-            spec.kind,
+            spec,
             file,
             each.as_ref(),
             kind_schema,

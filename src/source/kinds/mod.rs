@@ -57,6 +57,8 @@ registry! {
     TerraformPlan => terraform_plan,
     /// The JSON of Okta's `GET /api/v1/users`: one record per user.
     OktaUsers => okta_users,
+    /// An HR system's roster as CSV: one record per employee.
+    HrRoster => hr_roster,
     /// Any JSON document; checks choose the population with `each`.
     Json => json,
     /// Any YAML stream; each document, or `each` within it.
