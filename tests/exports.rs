@@ -289,3 +289,44 @@ fn the_example_checks_of_the_new_kinds_pass_their_examples() {
         assert_eq!(code, 0, "{project}: {stdout}{stderr}");
     }
 }
+
+#[test]
+fn a_roster_column_missing_under_its_configured_name_is_an_error_that_names_both() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("policies")).unwrap();
+    fs::copy(
+        "fixtures/projects/hr-good/policies/hr.toml",
+        dir.path().join("policies/hr.toml"),
+    )
+    .unwrap();
+    // The file has the default headers; the declaration says the HR system's.
+    fs::copy(
+        "fixtures/projects/hr-good/exports/roster.csv",
+        dir.path().join("roster.csv"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("assay.toml"),
+        "[[export]]\nname = \"hr\"\nkind = \"hr.roster\"\npath = \"roster.csv\"\ncolumns = { employee_id = \"Employee ID\" }\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = assay(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--check",
+        "acme.hr.*",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = json(&stdout);
+    let c = check(&report, "acme.hr.leavers-terminated");
+    assert_eq!(c["status"], "error");
+    let message = c["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "missing required column `Employee ID` (the export's name for `employee_id`)"
+        ),
+        "{message}"
+    );
+}
