@@ -1,8 +1,10 @@
-//! `assay explain ID` and `assay list`: the catalog, and how it links together.
+//! `assay explain ID` and `assay list`: the catalog, and how it links
+//! together; `assay explain NAME` also documents an assertion kind.
 
+use crate::check::kinds;
 use crate::model::{
-    Assertion, Catalog, Check, CheckKind, ControlRef, ExportKind, FileSelector, Format, Framework,
-    RecordCheck, Risk,
+    Assertion, AssertionSpec, Catalog, Check, CheckKind, ControlRef, ExportKind, FileSelector,
+    Format, Framework, RecordCheck, Risk,
 };
 use std::fmt::Write;
 
@@ -17,9 +19,13 @@ pub struct UnknownId {
 }
 
 /// Describes every definition with this id: a check, framework, risk or
-/// control (`CC6.1`, or `soc2:CC6.1` to pick one framework's).
+/// control (`CC6.1`, or `soc2:CC6.1` to pick one framework's), or an
+/// assertion kind (`not-contains`).
 pub fn explain(catalog: &Catalog, id: &str) -> Result<String, UnknownId> {
     let mut parts = Vec::new();
+    if let Some(kind) = kinds::named(id) {
+        parts.push(explain_assertion(&kind.spec));
+    }
     if let Some(check) = catalog.checks.get(id) {
         parts.push(explain_check(catalog, check));
     }
@@ -52,6 +58,7 @@ pub fn explain(catalog: &Catalog, id: &str) -> Result<String, UnknownId> {
             .chain(catalog.risks.keys().map(|k| k.to_string()))
             .chain(catalog.all_controls().map(|c| c.qualified_id()))
             .chain(ExportKind::names().map(str::to_owned))
+            .chain(kinds::ASSERTIONS.iter().map(|k| k.spec.name.to_owned()))
             .collect::<Vec<_>>();
         let help = crate::load::suggest(id, known.iter().map(String::as_str)).or_else(|| {
             Some("`assay list checks|controls|frameworks|risks` shows every id".to_owned())
@@ -69,7 +76,7 @@ fn explain_check(catalog: &Catalog, check: &Check) -> String {
     let _ = writeln!(out, "check {}: {}", check.id, check.title);
     let _ = writeln!(out, "  severity:  {}", check.severity);
     let _ = writeln!(out, "  source:    {}", check.source_names().join(", "));
-    let _ = writeln!(out, "  assertion: {}", check.assertion_name());
+    let _ = writeln!(out, "  assertion: {}", kinds::kind_of(check).spec.name);
     match &check.kind {
         CheckKind::Files { files, assertion } => explain_files(&mut out, files, assertion),
         CheckKind::Records(r) => explain_records(&mut out, r),
@@ -122,6 +129,32 @@ fn explain_records(out: &mut String, r: &RecordCheck) {
     if let Some(label) = &r.label {
         let _ = writeln!(out, "  label:     {label}");
     }
+}
+
+/// An assertion kind: its documentation, and what a check of it needs.
+pub fn explain_assertion(spec: &AssertionSpec) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "assertion {}", spec.name);
+    let pattern = match spec.pattern {
+        crate::model::PatternUse::None => "none",
+        crate::model::PatternUse::Required => "required: every selected file must match",
+        crate::model::PatternUse::Forbidden => "required: every match is a finding",
+    };
+    let _ = writeln!(out, "  pattern:   {pattern}");
+    if !spec.default_files.is_empty() {
+        let _ = writeln!(
+            out,
+            "  files:     {} (default)",
+            spec.default_files.join(", ")
+        );
+    }
+    if !spec.default_excludes.is_empty() {
+        let _ = writeln!(out, "  excluding: {}", spec.default_excludes.join(", "));
+    }
+    for (name, text) in spec.doc.sections() {
+        let _ = writeln!(out, "\n  {name}\n{}", indent(text.trim(), 4));
+    }
+    out
 }
 
 fn explain_framework(fw: &Framework) -> String {

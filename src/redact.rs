@@ -64,19 +64,12 @@ impl Secrets {
 
     /// [`KNOWN`] and the catalog's secret patterns.
     pub fn of(catalog: &crate::model::Catalog) -> Self {
-        use crate::model::{Assertion, CheckKind};
         Self::with(
             catalog
                 .checks
                 .values()
                 .filter(|c| !c.show_match)
-                .filter_map(|c| match &c.kind {
-                    CheckKind::Files {
-                        assertion: Assertion::NotContains(re),
-                        ..
-                    } => Some(re.clone()),
-                    _ => None,
-                }),
+                .filter_map(|c| c.kind.assertion()?.forbidden_pattern().cloned()),
         )
     }
 

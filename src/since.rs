@@ -104,13 +104,13 @@ pub fn select(
         })
         .map(|spec| spec.kind.name())
         .collect();
-    let affected = |kind: &CheckKind| match kind {
-        CheckKind::Files { files, .. } => in_repo.iter().any(|p| files.selects(p)),
-        CheckKind::Records(r) => r.sources.iter().any(|s| match s {
-            RecordSource::Export(k) => export_kinds.contains(k.name()),
-            repo_source => crate::source::repo_files(*repo_source)
-                .is_some_and(|sel| in_repo.iter().any(|p| sel.selects(p))),
-        }),
+    let affected = |kind: &CheckKind| {
+        let selects = |files: &crate::model::FileSelector| in_repo.iter().any(|p| files.selects(p));
+        kind.files().is_some_and(selects)
+            || kind.record_sources().iter().any(|s| match s {
+                RecordSource::Export(k) => export_kinds.contains(k.name()),
+                repo_source => crate::source::repo_files(*repo_source).is_some_and(selects),
+            })
     };
     report.skipped = loaded
         .catalog

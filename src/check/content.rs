@@ -1,4 +1,4 @@
-//! `contains` / `not-contains`: a regex over a file's bytes.
+//! What `contains` and `not-contains` share: a regex over a file's bytes.
 //!
 //! Matching runs on bytes, so files that are not valid UTF-8, and binary
 //! files, are still searched; excerpts are decoded lossily, and redacted
@@ -6,69 +6,11 @@
 //! never shown as is: its excerpt says `binary file matches`, followed by
 //! the redacted match with control bytes replaced, whatever the check says.
 
-use super::FileContents;
-use crate::model::Check;
-use crate::outcome::Finding;
 use crate::redact;
-use regex::bytes::Regex;
-
-/// One finding when the file lacks the pattern.
-pub fn contains(check: &Check, re: &Regex, file: &FileContents<'_>) -> Vec<Finding> {
-    if re.is_match(file.bytes) {
-        return Vec::new();
-    }
-    vec![Finding {
-        path: Some(file.path.to_owned()),
-        line: None,
-        column: None,
-        message: format!("{}: pattern not found", check.message),
-        excerpt: None,
-        ..Finding::default()
-    }]
-}
-
-/// One finding per match, the first `cap` of them kept; returns them and
-/// how many more matched. Past the cap matches are only counted: a file of a
-/// million keys costs a count, not a million findings.
-pub fn not_contains(
-    check: &Check,
-    re: &Regex,
-    file: &FileContents<'_>,
-    cap: usize,
-) -> (Vec<Finding>, usize) {
-    let mut lines = LineCounter::new(file.bytes);
-    let mut matches = re.find_iter(file.bytes);
-    let kept: Vec<Finding> = matches
-        .by_ref()
-        .take(cap)
-        .map(|m| {
-            let (line, column) = lines.locate(m.start());
-            let text = String::from_utf8_lossy(m.as_bytes());
-            let excerpt = if file.is_binary() {
-                binary_excerpt(&text)
-            } else if check.show_match {
-                redact::excerpt(&text)
-            } else {
-                redact::redact(&text)
-            };
-            Finding {
-                path: Some(file.path.to_owned()),
-                line: Some(line),
-                column: Some(column),
-                message: check.message.clone(),
-                excerpt: Some(excerpt),
-                // The matched bytes' hash, folded into the fingerprint later.
-                fingerprint: Some(crate::fingerprint::content(m.as_bytes())),
-                ..Finding::default()
-            }
-        })
-        .collect();
-    (kept, matches.count())
-}
 
 /// A match in a binary file: said to be one, then redacted, with bytes
 /// that would garble a terminal or a report shown as `.`.
-fn binary_excerpt(text: &str) -> String {
+pub(super) fn binary_excerpt(text: &str) -> String {
     let printable: String = text
         .chars()
         .map(|c| {
@@ -84,7 +26,7 @@ fn binary_excerpt(text: &str) -> String {
 
 /// Turns increasing byte offsets into 1-based line and byte column, scanning
 /// the text once however many matches it has.
-struct LineCounter<'a> {
+pub(super) struct LineCounter<'a> {
     bytes: &'a [u8],
     pos: usize,
     line: u32,
@@ -92,7 +34,7 @@ struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    pub(super) fn new(bytes: &'a [u8]) -> Self {
         Self {
             bytes,
             pos: 0,
@@ -101,7 +43,7 @@ impl<'a> LineCounter<'a> {
         }
     }
 
-    fn locate(&mut self, offset: usize) -> (u32, u32) {
+    pub(super) fn locate(&mut self, offset: usize) -> (u32, u32) {
         let upto = offset.min(self.bytes.len());
         if upto >= self.pos {
             let chunk = self.bytes.get(self.pos..upto).unwrap_or_default();

@@ -1,19 +1,27 @@
 //! Check kinds: how one assertion judges what it selects.
 //!
-//! The engine reads each file once and hands its bytes to every check that
-//! selects it ([`evaluate_file`]); assertions about existence only need the
-//! list of selected paths ([`presence`]); record checks judge records parsed
-//! from repository documents or streamed from exports ([`record`]).
+//! One file per assertion kind, listed in [`kinds`]: its spec (name,
+//! documentation, pattern, default files) and how it is judged. The engine
+//! reads each file once and hands its bytes to every check that selects it
+//! ([`Judge::Contents`]); assertions about existence only need the list of
+//! selected paths ([`Judge::Paths`]); record checks judge records parsed from
+//! repository documents or streamed from exports ([`Judge::Records`]).
 
+mod absent;
+mod contains;
 mod content;
 mod docker;
-pub mod presence;
+mod dockerfile_from;
+mod dockerfile_user;
+mod exists;
+pub mod kinds;
+mod not_contains;
 mod record;
 
+pub use kinds::{Judge, Kind, Selected};
 pub use record::{CompiledRecordCheck, Location};
 
 use crate::dockerfile::{self, Stage};
-use crate::model::{Assertion, Check, CheckKind};
 use crate::outcome::{EvalError, Finding};
 use std::cell::OnceCell;
 
@@ -96,31 +104,5 @@ impl<'a> FileContents<'a> {
             let text = String::from_utf8_lossy(self.bytes);
             dockerfile::stages(&dockerfile::parse(&text))
         })
-    }
-}
-
-/// Evaluates a content-reading file check against one file, keeping at most
-/// `cap` findings. `matched`, when known from a pass of every pattern at
-/// once, says whether the check's pattern occurs: then a file without it is
-/// judged without another scan.
-pub fn evaluate_file(
-    check: &Check,
-    file: &FileContents<'_>,
-    matched: Option<bool>,
-    cap: usize,
-) -> Outcome {
-    let CheckKind::Files { assertion, .. } = &check.kind else {
-        return Outcome::file(Vec::new());
-    };
-    match (assertion, matched) {
-        (Assertion::NotContains(_), Some(false)) => Outcome::file(Vec::new()),
-        (Assertion::Contains(_), Some(true)) => Outcome::file(Vec::new()),
-        (Assertion::Contains(re), _) => Outcome::file(content::contains(check, re, file)),
-        (Assertion::NotContains(re), _) => {
-            let (findings, omitted) = content::not_contains(check, re, file, cap);
-            Outcome::file_capped(findings, omitted)
-        }
-        (Assertion::Dockerfile(d), _) => docker::evaluate(check, *d, file),
-        (Assertion::Exists | Assertion::Absent, _) => Outcome::file(Vec::new()),
     }
 }

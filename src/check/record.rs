@@ -4,7 +4,8 @@
 //! which constraint). Record values can hold secrets (a plan's passwords, a
 //! token in an export), so they never appear unless the check sets `show_match`.
 
-use crate::model::{Check, RecordCheck};
+use super::kinds::{Judge, Kind};
+use crate::model::{AssertionDoc, AssertionSpec, Check, PatternUse, RecordCheck};
 use crate::outcome::Finding;
 use crate::schema::describe_error;
 use crate::source::Record;
@@ -12,6 +13,32 @@ use jiff::Timestamp;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
+
+/// The one assertion of record checks; a check with a record `source` may
+/// leave `assert` out.
+pub static KIND: Kind = Kind {
+    spec: AssertionSpec {
+        name: "schema",
+        doc: AssertionDoc {
+            what: "That every record of the population satisfies the check's `schema`, a \
+                   JSON Schema (with `maxAgeDays` and `sincePeriodStart` judging dates \
+                   against the as-of date). The population is every record of the \
+                   check's sources (or the `each` array of a generic export) that \
+                   matches the optional `where` schema.",
+            why: "One declarative schema judges Kubernetes objects, Terraform resources, \
+                  workflows and exports alike, and its errors name the failing field.",
+            example: "source = \"k8s\"\nwhere = { properties = { kind = { const = \"Pod\" } } }\n\
+                      schema = { properties = { spec = { required = [\"securityContext\"] } } }",
+            evidence: "The population is the number examined; one finding per failing \
+                       record, with its file or export, JSON pointer and label. Record \
+                       values are never shown unless the check sets `show_match`.",
+        },
+        pattern: PatternUse::None,
+        default_files: &[],
+        default_excludes: &[],
+    },
+    judge: Judge::Records,
+};
 
 /// A record check with its schemas compiled for one run.
 pub struct CompiledRecordCheck {

@@ -4,7 +4,7 @@
 
 use super::plan::{Planned, judge_records};
 use crate::check::{Location, Outcome};
-use crate::model::{CheckKind, ExportSpec, Pointer, RecordSource};
+use crate::model::{ExportSpec, Pointer, RecordSource};
 use crate::source::Record;
 use crate::source::export;
 use serde::{Deserialize, Serialize};
@@ -158,10 +158,7 @@ fn projection(
 ) -> Option<std::collections::BTreeSet<String>> {
     let checks: Option<Vec<&crate::model::RecordCheck>> = group
         .iter()
-        .map(|&ci| match planned.get(ci).map(|p| &p.check.kind) {
-            Some(CheckKind::Records(r)) => Some(r),
-            _ => None,
-        })
+        .map(|&ci| planned.get(ci)?.check.kind.records())
         .collect();
     crate::source::projection::needed_members(checks?)
 }
@@ -199,10 +196,9 @@ fn absorb(acc: &mut Outcome, o: Outcome, cap: usize) {
 fn populations(planned: &[Planned<'_>], checks: &[usize]) -> Vec<(Option<Pointer>, Vec<usize>)> {
     let mut groups: Vec<(Option<Pointer>, Vec<usize>)> = Vec::new();
     for &ci in checks {
-        let each = planned.get(ci).and_then(|p| match &p.check.kind {
-            CheckKind::Records(r) => r.each.clone(),
-            CheckKind::Files { .. } => None,
-        });
+        let each = planned
+            .get(ci)
+            .and_then(|p| p.check.kind.records()?.each.clone());
         match groups.iter_mut().find(|(e, _)| *e == each) {
             Some((_, g)) => g.push(ci),
             None => groups.push((each, vec![ci])),

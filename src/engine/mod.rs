@@ -9,10 +9,9 @@ pub mod waive;
 
 pub use exports::ExportTarget;
 
-use crate::check::{Outcome, presence};
+use crate::check::{Judge, Outcome, Selected, kinds};
 use crate::model::{
-    Assertion, Catalog, Check, CheckId, CheckKind, ControlId, FrameworkId, Project, RecordSource,
-    Selection, Validity,
+    Catalog, CheckId, ControlId, FrameworkId, Project, RecordSource, Selection, Validity,
 };
 use crate::outcome::{AttestationReport, CheckResult, ControlResult, EvalError, Finding, Status};
 use crate::walk::{self, RootError, Tree, WalkOptions};
@@ -189,54 +188,33 @@ fn merge(
     let mut errors: Vec<EvalError> = Vec::new();
     let (mut examined, mut failing) = (0, 0);
     let mut note = None;
-    let reads_repo = match &check.kind {
-        CheckKind::Files { .. } => true,
-        CheckKind::Records(r) => r
-            .sources
-            .iter()
-            .any(|s| !matches!(s, RecordSource::Export(_))),
-    };
-    if reads_repo {
+    if check.kind.reads_repository() {
         errors.extend(tree.errors.iter().map(|e| EvalError {
             path: Some(e.path.clone()).filter(|p| !p.is_empty()),
             message: format!("part of the repository could not be listed: {}", e.message),
         }));
     }
-    if let CheckKind::Files {
-        assertion: Assertion::Exists | Assertion::Absent,
-        ..
-    } = &check.kind
-    {
-        // A path check reads nothing: its only outcomes are special files it selected.
-        errors.extend(outcomes.iter().filter_map(|o| match o {
-            Outcome::Error(e) => Some(e.clone()),
-            _ => None,
-        }));
-    }
-    match &check.kind {
-        CheckKind::Files {
-            files,
-            assertion: Assertion::Exists,
-        } => {
+    match (p.judge, check.kind.files()) {
+        (Judge::Paths(judge), Some(files)) => {
+            // A path check reads nothing: its only outcomes are special files it selected.
+            errors.extend(outcomes.iter().filter_map(|o| match o {
+                Outcome::Error(e) => Some(e.clone()),
+                _ => None,
+            }));
             examined = selected.len();
-            // Without a complete listing, a missing file may only be unreadable.
-            if selected.is_empty() && !errors.is_empty() {
-                errors.push(EvalError {
-                    path: None,
-                    message: "no selected file found, but the listing was incomplete".to_owned(),
-                });
-            } else {
-                findings = presence::exists(check, files, selected);
-                failing = findings.len();
+            let on = Selected {
+                patterns: &files.patterns,
+                paths: selected,
+                complete: errors.is_empty(),
+                cap,
+            };
+            match judge(check, &on) {
+                Ok((f, o)) => {
+                    (findings, omitted) = (f, o);
+                    failing = findings.len() + omitted;
+                }
+                Err(e) => errors.push(e),
             }
-        }
-        CheckKind::Files {
-            assertion: Assertion::Absent,
-            ..
-        } => {
-            examined = selected.len();
-            (findings, omitted) = presence::absent(check, selected, cap);
-            failing = findings.len() + omitted;
         }
         _ => {
             for outcome in outcomes {
@@ -259,7 +237,7 @@ fn merge(
                     Outcome::Error(e) => errors.push(e),
                 }
             }
-            if let CheckKind::Records(r) = &check.kind {
+            if let Some(r) = check.kind.records() {
                 note = missing_exports_note(&r.sources, project);
             }
         }
@@ -267,7 +245,7 @@ fn merge(
     keep_first(&mut findings, cap, &mut omitted);
     crate::fingerprint::assign(&check.id, &mut findings);
     errors.sort();
-    let status = status_of(check, examined, findings.len() + omitted, &errors);
+    let status = status_of(p.judge, examined, findings.len() + omitted, &errors);
     CheckResult {
         id: check.id.clone(),
         title: check.title.clone(),
@@ -277,7 +255,7 @@ fn merge(
             .into_iter()
             .map(str::to_owned)
             .collect(),
-        assertion: check.assertion_name().to_owned(),
+        assertion: kinds::kind_of(check).spec.name.to_owned(),
         status,
         examined,
         failing,
@@ -323,11 +301,8 @@ fn missing_exports_note(sources: &[RecordSource], project: &Project) -> Option<S
 
 /// Findings make a failure; otherwise errors make an error; otherwise a check
 /// with nothing to judge is not applicable.
-fn status_of(check: &Check, examined: usize, findings: usize, errors: &[EvalError]) -> Status {
-    let needs_items = match &check.kind {
-        CheckKind::Files { assertion, .. } => assertion.reads_contents(),
-        CheckKind::Records(_) => true,
-    };
+fn status_of(judge: Judge, examined: usize, findings: usize, errors: &[EvalError]) -> Status {
+    let needs_items = judge.reads_contents();
     if findings > 0 {
         Status::Fail
     } else if !errors.is_empty() {

@@ -2,26 +2,25 @@
 //! one pass over every glob of every check, and the judging of the file from
 //! one read, with every content pattern matched in one pass.
 
-use crate::check::{self, CompiledRecordCheck, FileContents, Location, Outcome};
-use crate::model::{Catalog, Check, CheckKind, RecordSource};
+use crate::check::{CompiledRecordCheck, FileContents, Judge, Location, Outcome, kinds};
+use crate::model::{Assertion, Catalog, Check, RecordSource};
 use crate::source::{self, HclFile, Parsed, Record};
 use crate::walk::TreeFile;
 use globset::{GlobSet, GlobSetBuilder};
 use regex::bytes::{RegexSet, RegexSetBuilder};
 use std::cell::RefCell;
 
-/// A check ready to run: record checks have their schemas compiled for this run.
+/// A check ready to run: how its kind is judged, and for record checks
+/// their schemas compiled for this run.
 pub(crate) struct Planned<'a> {
     pub check: &'a Check,
+    pub judge: Judge,
     pub compiled: Option<Result<CompiledRecordCheck, String>>,
 }
 
 impl Planned<'_> {
     pub fn record_sources(&self) -> &[RecordSource] {
-        match &self.check.kind {
-            CheckKind::Records(r) => &r.sources,
-            CheckKind::Files { .. } => &[],
-        }
+        self.check.kind.record_sources()
     }
 }
 
@@ -91,16 +90,17 @@ impl<'a> Plan<'a> {
             .values()
             .map(|check| Planned {
                 check,
-                compiled: match &check.kind {
-                    CheckKind::Records(r) => Some(CompiledRecordCheck::new(r, as_of)),
-                    CheckKind::Files { .. } => None,
-                },
+                judge: kinds::kind_of(check).judge,
+                compiled: check
+                    .kind
+                    .records()
+                    .map(|r| CompiledRecordCheck::new(r, as_of)),
             })
             .collect();
         let mut builder = GlobSetBuilder::new();
         let mut owners = Vec::new();
         for (i, p) in planned.iter().enumerate() {
-            if let CheckKind::Files { files, .. } = &p.check.kind {
+            if let Some(files) = p.check.kind.files() {
                 for g in files.include_globs() {
                     builder.add(g.clone());
                     owners.push(Owner::Check(i));
@@ -232,16 +232,14 @@ impl<'a> Plan<'a> {
         for &index in &matched {
             match self.owners.get(index) {
                 Some(Owner::Check(ci)) if !checks.contains(ci) => {
-                    let Some(CheckKind::Files { files, assertion }) =
-                        self.planned.get(*ci).map(|p| &p.check.kind)
-                    else {
+                    let Some(p) = self.planned.get(*ci) else {
                         continue;
                     };
-                    if files.excludes(path) {
+                    if p.check.kind.files().is_none_or(|f| f.excludes(path)) {
                         continue;
                     }
                     checks.push(*ci);
-                    if assertion.reads_contents() {
+                    if p.judge.reads_contents() {
                         readers.push(Reader::Content(*ci));
                     }
                 }
@@ -305,7 +303,12 @@ impl<'a> Plan<'a> {
                             .map(|i| hits.matched(i)),
                         _ => None,
                     };
-                    let outcome = check::evaluate_file(p.check, contents, hint, self.max_findings);
+                    let (Judge::Contents(judge), Some(assertion)) =
+                        (p.judge, p.check.kind.assertion())
+                    else {
+                        continue;
+                    };
+                    let outcome = judge(p.check, assertion, contents, hint, self.max_findings);
                     out.push((ci, outcome));
                 }
                 Reader::Source(source) => {
@@ -371,17 +374,12 @@ fn content_set(planned: &[Planned<'_>]) -> Option<ContentSet> {
     let mut patterns = Vec::new();
     let mut index_of = Vec::with_capacity(planned.len());
     for p in planned {
-        match &p.check.kind {
-            CheckKind::Files { assertion, .. } if assertion.pattern().is_some() => {
+        match p.check.kind.assertion().and_then(Assertion::pattern) {
+            Some(re) => {
                 index_of.push(Some(patterns.len()));
-                patterns.push(
-                    assertion
-                        .pattern()
-                        .map(|re| re.as_str().to_owned())
-                        .unwrap_or_default(),
-                );
+                patterns.push(re.as_str().to_owned());
             }
-            _ => index_of.push(None),
+            None => index_of.push(None),
         }
     }
     if patterns.is_empty() {
@@ -409,7 +407,7 @@ pub(crate) fn judge_records(
     let Some(p) = planned.get(ci) else {
         return Outcome::file(Vec::new());
     };
-    let (Some(compiled), CheckKind::Records(spec)) = (&p.compiled, &p.check.kind) else {
+    let (Some(compiled), Some(spec)) = (&p.compiled, p.check.kind.records()) else {
         return Outcome::file(Vec::new());
     };
     let compiled = match compiled {

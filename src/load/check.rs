@@ -3,42 +3,20 @@
 use super::error::LoadError;
 use super::raw::RawCheck;
 use super::source::{SourceFile, span};
+use crate::check::kinds;
 use crate::model::{
-    Assertion, Check, CheckDoc, CheckId, CheckKind, DockerAssertion, ExportKind, FileSelector,
-    Origin, Pointer, RecordCheck, RecordSource,
+    Assertion, AssertionSpec, Check, CheckDoc, CheckId, CheckKind, ExportKind, FileSelector,
+    Origin, PatternUse, Pointer, RecordCheck, RecordSource,
 };
 use globset::{Glob, GlobBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 use serde_json::Value;
 use std::ops::Range;
+use std::sync::LazyLock;
 use toml::Spanned;
-
-/// Every assertion name a check may use, for the help text.
-pub const ASSERTIONS: &str = "exists, absent, contains, not-contains, dockerfile.final-user-not-root, dockerfile.from-pinned";
-
-/// Files a Dockerfile assertion looks at when the check names none.
-pub const DOCKERFILE_GLOBS: [&str; 6] = [
-    "**/Dockerfile",
-    "**/Dockerfile.*",
-    "**/*.Dockerfile",
-    "**/*.dockerfile",
-    "**/Containerfile",
-    "**/Containerfile.*",
-];
-
-/// Per-Dockerfile ignore files (`Dockerfile.dockerignore`) match the globs above but are not Dockerfiles.
-const DOCKERFILE_EXCLUDES: [&str; 1] = ["**/*.dockerignore"];
 
 /// Compiled regexes are bounded so a hostile pattern cannot exhaust memory.
 pub const REGEX_SIZE_LIMIT: usize = 64 * 1024 * 1024;
-
-enum Kind {
-    Exists,
-    Absent,
-    Contains,
-    NotContains,
-    Docker(DockerAssertion),
-}
 
 /// What a check's `source` names.
 enum Sources {
@@ -149,16 +127,17 @@ fn file_kind(raw: &RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) -> 
     unused("label", raw.label.as_ref(), WHAT, HELP, file, errors);
     let Some(assert) = &raw.assert else {
         errors.push(LoadError::AssertRequired {
-            expected: ASSERTIONS,
+            expected: kinds::file_assertion_names(),
             src: file.src(),
             span: span(raw.id.span()),
         });
         return None;
     };
-    let kind = assertion_kind(assert, file, errors);
-    let pattern = match (&kind, &raw.pattern) {
-        (Some(Kind::Contains | Kind::NotContains), Some(p)) => compile_regex(p, file, errors),
-        (Some(Kind::Contains | Kind::NotContains), None) => {
+    let spec = assertion_spec(assert, file, errors);
+    let takes_pattern = spec.map(|s| s.pattern != PatternUse::None);
+    let pattern = match (takes_pattern, &raw.pattern) {
+        (Some(true), Some(p)) => compile_regex(p, file, errors),
+        (Some(true), None) => {
             errors.push(LoadError::PatternRequired {
                 assertion: assert.get_ref().clone(),
                 src: file.src(),
@@ -166,7 +145,7 @@ fn file_kind(raw: &RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) -> 
             });
             None
         }
-        (Some(_), Some(p)) => {
+        (Some(false), Some(p)) => {
             errors.push(LoadError::PatternNotAllowed {
                 assertion: assert.get_ref().clone(),
                 src: file.src(),
@@ -176,21 +155,9 @@ fn file_kind(raw: &RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) -> 
         }
         _ => None,
     };
-    let files = selector(
-        raw,
-        assert,
-        matches!(kind, Some(Kind::Docker(_))),
-        file,
-        errors,
-    );
-    let assertion = match (kind?, pattern) {
-        (Kind::Exists, _) => Assertion::Exists,
-        (Kind::Absent, _) => Assertion::Absent,
-        (Kind::Contains, Some(re)) => Assertion::Contains(re),
-        (Kind::NotContains, Some(re)) => Assertion::NotContains(re),
-        (Kind::Docker(d), _) => Assertion::Dockerfile(d),
-        (Kind::Contains | Kind::NotContains, None) => return None,
-    };
+    let files = selector(raw, assert, spec, file, errors);
+    // `None` when the pattern was missing or did not compile: reported above.
+    let assertion = Assertion::new(spec?, pattern)?;
     Some(CheckKind::Files {
         files: files?,
         assertion,
@@ -220,11 +187,17 @@ fn record_kind(
         unused("exclude", Some(first), WHAT, HELP, file, errors);
     }
     if let Some(assert) = &raw.assert
-        && assert.get_ref() != "schema"
+        && assert.get_ref() != kinds::record_assertion().name
     {
+        static EXPECTED: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "{} (the only assertion of record checks)",
+                kinds::record_assertion().name
+            )
+        });
         errors.push(LoadError::UnknownAssertion {
             name: assert.get_ref().clone(),
-            expected: "schema (the only assertion of record checks)",
+            expected: EXPECTED.as_str(),
             src: file.src(),
             span: span(assert.span()),
         });
@@ -316,35 +289,30 @@ fn json_schema(
     Some(json)
 }
 
-fn assertion_kind(
+fn assertion_spec(
     name: &Spanned<String>,
     file: &SourceFile,
     errors: &mut Vec<LoadError>,
-) -> Option<Kind> {
-    let kind = match name.get_ref().as_str() {
-        "exists" => Kind::Exists,
-        "absent" => Kind::Absent,
-        "contains" => Kind::Contains,
-        "not-contains" => Kind::NotContains,
-        "dockerfile.final-user-not-root" => Kind::Docker(DockerAssertion::FinalUserNotRoot),
-        "dockerfile.from-pinned" => Kind::Docker(DockerAssertion::FromPinned),
-        other => {
-            errors.push(LoadError::UnknownAssertion {
-                name: other.to_owned(),
-                expected: ASSERTIONS,
-                src: file.src(),
-                span: span(name.span()),
-            });
-            return None;
-        }
+) -> Option<&'static AssertionSpec> {
+    let Some(kind) = kinds::file_assertion(name.get_ref()) else {
+        errors.push(LoadError::UnknownAssertion {
+            name: name.get_ref().clone(),
+            expected: kinds::file_assertion_names(),
+            src: file.src(),
+            span: span(name.span()),
+        });
+        return None;
     };
-    Some(kind)
+    Some(&kind.spec)
 }
 
+/// The files a check selects: its own globs, or its kind's defaults when it
+/// names none; a kind without defaults needs `files`. An unknown kind has no
+/// defaults, so its missing `files` is reported with it.
 fn selector(
     raw: &RawCheck,
     assert: &Spanned<String>,
-    dockerfile: bool,
+    spec: Option<&'static AssertionSpec>,
     file: &SourceFile,
     errors: &mut Vec<LoadError>,
 ) -> Option<FileSelector> {
@@ -352,7 +320,10 @@ fn selector(
         .files
         .as_ref()
         .map_or(Vec::new(), |f| f.get_ref().iter().collect());
-    if given.is_empty() && !dockerfile {
+    let (default_files, default_excludes) = spec.map_or((&[][..], &[][..]), |s| {
+        (s.default_files, s.default_excludes)
+    });
+    if given.is_empty() && default_files.is_empty() {
         let at = raw.files.as_ref().map_or(assert.span(), Spanned::span);
         errors.push(LoadError::FilesRequired {
             assertion: assert.get_ref().clone(),
@@ -368,7 +339,7 @@ fn selector(
             .collect::<Vec<_>>()
     };
     let include: Vec<(String, Range<usize>)> = if given.is_empty() {
-        defaults(&DOCKERFILE_GLOBS)
+        defaults(default_files)
     } else {
         given
             .iter()
@@ -380,9 +351,7 @@ fn selector(
         .iter()
         .map(|g| (g.get_ref().clone(), g.span()))
         .collect();
-    if dockerfile {
-        exclude.extend(defaults(&DOCKERFILE_EXCLUDES));
-    }
+    exclude.extend(defaults(default_excludes));
     let ignore_case = raw.ignore_case.as_ref().is_some_and(|i| *i.get_ref());
     let include_globs = compile_globs(&include, ignore_case, file, errors);
     let exclude_globs = compile_globs(&exclude, ignore_case, file, errors);

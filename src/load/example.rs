@@ -92,17 +92,14 @@ fn input(
     errors: &mut Vec<LoadError>,
 ) -> Option<ExampleInput> {
     let at = raw.expect.span();
-    let export_kinds: Vec<ExportKind> = match kind {
-        CheckKind::Records(r) => r
-            .sources
-            .iter()
-            .filter_map(|s| match s {
-                RecordSource::Export(k) => Some(*k),
-                _ => None,
-            })
-            .collect(),
-        CheckKind::Files { .. } => Vec::new(),
-    };
+    let export_kinds: Vec<ExportKind> = kind
+        .record_sources()
+        .iter()
+        .filter_map(|s| match s {
+            RecordSource::Export(k) => Some(*k),
+            _ => None,
+        })
+        .collect();
     match (&raw.files, &raw.export) {
         (Some(files), None) => {
             if let Some(bad) = files.get_ref().keys().find(|p| !is_relative_inside(p)) {
@@ -114,14 +111,7 @@ fn input(
                 );
                 return None;
             }
-            let reads_repo = match kind {
-                CheckKind::Files { .. } => true,
-                CheckKind::Records(r) => r
-                    .sources
-                    .iter()
-                    .any(|s| !matches!(s, RecordSource::Export(_))),
-            };
-            if !reads_repo {
+            if !kind.reads_repository() {
                 invalid(
                     "this check reads exports: give `export`, not `files`".to_owned(),
                     files.span(),

@@ -16,7 +16,7 @@ mod risk;
 mod source;
 mod waiver;
 
-pub use check::{ASSERTIONS, DOCKERFILE_GLOBS, REGEX_SIZE_LIMIT, build_regex};
+pub use check::{REGEX_SIZE_LIMIT, build_regex};
 pub use error::{FirstDefinition, LoadError, LoadErrors};
 pub use example::DEFAULT_AS_OF;
 pub use source::{Layer, SourceFile};

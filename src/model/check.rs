@@ -130,20 +130,56 @@ pub enum CheckKind {
 }
 
 impl Check {
-    /// The assertion's name as definitions and reports spell it.
-    pub fn assertion_name(&self) -> &'static str {
-        match &self.kind {
-            CheckKind::Files { assertion, .. } => assertion.name(),
-            CheckKind::Records(_) => "schema",
-        }
-    }
-
     /// Source names, for reports: `repo` for file checks.
     pub fn source_names(&self) -> Vec<&'static str> {
         match &self.kind {
             CheckKind::Files { .. } => vec!["repo"],
             CheckKind::Records(r) => r.sources.iter().map(|s| s.name()).collect(),
         }
+    }
+}
+
+impl CheckKind {
+    /// Whether the check looks at repository files, so that a listing that
+    /// could not be completed concerns it (and an example may give `files`).
+    /// File checks do; record checks do when a source is a repository one.
+    pub fn reads_repository(&self) -> bool {
+        match self {
+            CheckKind::Files { .. } => true,
+            CheckKind::Records(r) => r
+                .sources
+                .iter()
+                .any(|s| !matches!(s, RecordSource::Export(_))),
+        }
+    }
+
+    /// The files a file check selects.
+    pub fn files(&self) -> Option<&FileSelector> {
+        match self {
+            CheckKind::Files { files, .. } => Some(files),
+            CheckKind::Records(_) => None,
+        }
+    }
+
+    /// A file check's assertion.
+    pub fn assertion(&self) -> Option<&Assertion> {
+        match self {
+            CheckKind::Files { assertion, .. } => Some(assertion),
+            CheckKind::Records(_) => None,
+        }
+    }
+
+    /// A record check's population and schema.
+    pub fn records(&self) -> Option<&RecordCheck> {
+        match self {
+            CheckKind::Records(r) => Some(r),
+            CheckKind::Files { .. } => None,
+        }
+    }
+
+    /// The record sources a record check reads; none for a file check.
+    pub fn record_sources(&self) -> &[RecordSource] {
+        self.records().map_or(&[], |r| &r.sources)
     }
 }
 
@@ -214,54 +250,89 @@ impl FileSelector {
     }
 }
 
-/// What a check asserts about the files it selects.
+/// What an assertion kind is, as definitions, reports and `assay explain`
+/// know it. Each kind declares one in its own file under `src/check/`, and
+/// `check::kinds` lists them; nothing else spells a kind's name.
+#[derive(Debug)]
+pub struct AssertionSpec {
+    /// The name definitions write in `assert` and reports show.
+    pub name: &'static str,
+    /// The user documentation `assay explain NAME` prints.
+    pub doc: AssertionDoc,
+    /// What the assertion does with a `pattern`.
+    pub pattern: PatternUse,
+    /// Files selected when a check names none; a kind without defaults
+    /// requires `files`.
+    pub default_files: &'static [&'static str],
+    /// Files never selected, whatever the check names.
+    pub default_excludes: &'static [&'static str],
+}
+
+/// An assertion kind's documentation: every section must be written.
+#[derive(Debug)]
+pub struct AssertionDoc {
+    pub what: &'static str,
+    pub why: &'static str,
+    pub example: &'static str,
+    pub evidence: &'static str,
+}
+
+impl AssertionDoc {
+    /// The sections, titled as `assay explain` prints them.
+    pub fn sections(&self) -> [(&'static str, &'static str); 4] {
+        [
+            ("What it checks", self.what),
+            ("Why it matters", self.why),
+            ("Example", self.example),
+            ("Evidence produced", self.evidence),
+        ]
+    }
+}
+
+/// What an assertion does with the check's `pattern`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternUse {
+    /// It takes none.
+    None,
+    /// Every selected file must match it.
+    Required,
+    /// Every match is a finding: the matched text may be a secret, so it is
+    /// masked wherever reports quote input.
+    Forbidden,
+}
+
+/// What a check asserts about the files it selects: a kind, and the
+/// pattern when the kind takes one.
 #[derive(Debug, Clone)]
-pub enum Assertion {
-    /// At least one selected file exists.
-    Exists,
-    /// No selected file exists.
-    Absent,
-    /// Every selected text file matches the pattern.
-    Contains(Regex),
-    /// No selected text file matches the pattern; each match is a finding.
-    NotContains(Regex),
-    /// An assertion on the parsed instructions of each selected Dockerfile.
-    Dockerfile(DockerAssertion),
+pub struct Assertion {
+    spec: &'static AssertionSpec,
+    pattern: Option<Regex>,
 }
 
 impl Assertion {
-    /// The name used in definitions and reports.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Assertion::Exists => "exists",
-            Assertion::Absent => "absent",
-            Assertion::Contains(_) => "contains",
-            Assertion::NotContains(_) => "not-contains",
-            Assertion::Dockerfile(DockerAssertion::FinalUserNotRoot) => {
-                "dockerfile.final-user-not-root"
-            }
-            Assertion::Dockerfile(DockerAssertion::FromPinned) => "dockerfile.from-pinned",
-        }
+    /// An assertion of this kind; `None` when a pattern is given to a kind
+    /// that takes none, or missing from one that needs it.
+    pub fn new(spec: &'static AssertionSpec, pattern: Option<Regex>) -> Option<Self> {
+        ((spec.pattern == PatternUse::None) == pattern.is_none()).then_some(Self { spec, pattern })
     }
 
-    /// Whether evaluating it needs each file's contents, not only its path.
-    pub fn reads_contents(&self) -> bool {
-        !matches!(self, Assertion::Exists | Assertion::Absent)
+    pub fn spec(&self) -> &'static AssertionSpec {
+        self.spec
+    }
+
+    /// The name used in definitions and reports.
+    pub fn name(&self) -> &'static str {
+        self.spec.name
     }
 
     pub fn pattern(&self) -> Option<&Regex> {
-        match self {
-            Assertion::Contains(re) | Assertion::NotContains(re) => Some(re),
-            _ => None,
-        }
+        self.pattern.as_ref()
     }
-}
 
-/// Assertions on a parsed Dockerfile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DockerAssertion {
-    /// The final stage's effective `USER` is set and is not root.
-    FinalUserNotRoot,
-    /// Every `FROM` image has a tag other than `latest`, or a digest.
-    FromPinned,
+    /// The pattern, when its matches are findings (and may be secrets).
+    pub fn forbidden_pattern(&self) -> Option<&Regex> {
+        self.pattern
+            .as_ref()
+            .filter(|_| self.spec.pattern == PatternUse::Forbidden)
+    }
 }

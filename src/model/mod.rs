@@ -16,8 +16,8 @@ mod waiver;
 
 pub use attestation::{Attestation, EvidenceFile, Validity};
 pub use check::{
-    Assertion, Check, CheckDoc, CheckKind, DockerAssertion, Example, ExampleInput, FileSelector,
-    RecordCheck, Severity,
+    Assertion, AssertionDoc, AssertionSpec, Check, CheckDoc, CheckKind, Example, ExampleInput,
+    FileSelector, PatternUse, RecordCheck, Severity,
 };
 pub use framework::{Control, ControlRef, Framework, Function, Mitigation, Selection};
 pub use id::{CheckId, ControlId, FrameworkId, RiskId};
