@@ -10,6 +10,7 @@
 use crate::model::CheckId;
 use crate::outcome::{BaselineState, Status};
 use crate::report::Report;
+pub use crate::report::{BaselineReport, Entry};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,16 +26,6 @@ pub struct BaselineFile {
     pub findings: Vec<Entry>,
 }
 
-/// One finding as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Entry {
-    pub fingerprint: String,
-    pub check: CheckId,
-    /// Where it was: `path:line`, or the export and record, for people.
-    pub location: String,
-}
-
 /// A baseline as read: findings, and (from a report) control statuses.
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
@@ -42,19 +33,6 @@ pub struct Baseline {
     pub findings: Vec<Entry>,
     /// `framework:control` → status, when the baseline is a report.
     pub controls: BTreeMap<String, Status>,
-}
-
-/// What comparing with the baseline found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BaselineReport {
-    pub source: String,
-    /// Findings not in the baseline.
-    pub new: usize,
-    pub unchanged: usize,
-    /// Baseline findings that are gone.
-    pub fixed: Vec<Entry>,
-    /// Controls that passed in the baseline report and fail now.
-    pub regressions: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -80,7 +58,7 @@ pub fn of(report: &Report) -> BaselineFile {
                 Some(Entry {
                     fingerprint: f.fingerprint.clone()?,
                     check: c.result.id.clone(),
-                    location: crate::report::human::location(f),
+                    location: f.location(),
                 })
             })
         })

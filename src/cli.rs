@@ -79,10 +79,10 @@ pub enum Command {
         reports: Vec<PathBuf>,
         /// Output format written to standard output.
         #[arg(long, value_enum, default_value = "human")]
-        format: Format,
+        format: FormatArg,
         /// Exit 1 when a check at or above this severity fails in any report.
         #[arg(long, value_enum, default_value = "high")]
-        fail_on: Severity,
+        fail_on: SeverityArg,
         /// The merged report's project name.
         #[arg(long, default_value = "organisation")]
         name: String,
@@ -103,7 +103,7 @@ pub struct CheckArgs {
     pub eval: EvalArgs,
     /// Output format written to standard output.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: FormatArg,
     /// Also write this format to this file (repeatable), e.g.
     /// `--output sarif=assay.sarif --output junit=assay.xml`.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
@@ -135,7 +135,7 @@ pub struct CheckArgs {
     /// Exit 1 when a check at or above this severity fails. Checks that could
     /// not be evaluated always fail the run.
     #[arg(long, value_enum, default_value = "high")]
-    pub fail_on: Severity,
+    pub fail_on: SeverityArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -145,7 +145,7 @@ pub struct RisksArgs {
     /// Output format written to standard output: `json` is the whole report,
     /// as `assay check` writes it, whose `risks` section is this view.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: FormatArg,
     /// Rank only the N risks of highest inherent loss; totals still count every risk.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub top: Option<u32>,
@@ -170,7 +170,63 @@ pub struct EvidenceArgs {
     /// Exit 1 when a check at or above this severity fails (the bundle is
     /// written either way). Checks that could not be evaluated always fail.
     #[arg(long, value_enum, default_value = "high")]
-    pub fail_on: Severity,
+    pub fail_on: SeverityArg,
+}
+
+/// Output formats, as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    /// One self-contained HTML page.
+    Html,
+    /// OSCAL 1.1.3 assessment results (JSON).
+    Oscal,
+    /// SARIF 2.1.0, for code-scanning platforms.
+    Sarif,
+    /// JUnit XML: a test case per check and per control.
+    Junit,
+    /// A compact summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
+    /// The control matrix, for spreadsheets (RFC 4180).
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Html => Format::Html,
+            FormatArg::Oscal => Format::Oscal,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
+
+/// Severities, as `--fail-on` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
 }
 
 /// When to colour the human report.
@@ -312,7 +368,7 @@ pub fn run(cli: Cli) -> Exit {
             format,
             fail_on,
             name,
-        } => merge(&reports, format, fail_on, &name),
+        } => merge(&reports, format.into(), fail_on.into(), &name),
         Command::List { what, project } => with_catalog(&project, |loaded| {
             print(&explain::list(&loaded.catalog, what));
             Exit::Success
@@ -434,11 +490,11 @@ impl Progress {
 
 fn check(args: &CheckArgs) -> Exit {
     let gate = crate::gate::Rule {
-        fail_on: args.fail_on,
+        fail_on: args.fail_on.into(),
         coverage: args.fail_coverage_below,
     };
-    let needs_inputs =
-        args.format.needs_inputs() || args.output.iter().any(|o| o.format.needs_inputs());
+    let needs_inputs = Format::from(args.format).needs_inputs()
+        || args.output.iter().any(|o| o.format.needs_inputs());
     let risk = args.eval.risk(crate::risk::simulate::CHECK_TRIALS, None);
     let Ok(mut options) = args.eval.options(gate, needs_inputs.then_some(0), risk) else {
         return Exit::Usage;
@@ -467,7 +523,7 @@ fn check(args: &CheckArgs) -> Exit {
         }
     }
     if !args.quiet {
-        if args.format == Format::Human {
+        if args.format == FormatArg::Human {
             let detail = if args.verbose {
                 report::human::Detail::Verbose
             } else {
@@ -480,7 +536,7 @@ fn check(args: &CheckArgs) -> Exit {
                 print(&text);
             }
         } else {
-            emit(&report, args.format, &inputs);
+            emit(&report, args.format.into(), &inputs);
         }
         warn_waivers(&report);
     }
@@ -552,7 +608,7 @@ fn evidence(args: &EvidenceArgs) -> Exit {
         None => None,
     };
     let risk = args.eval.risk(crate::risk::simulate::CHECK_TRIALS, None);
-    let gate = crate::gate::Rule::fail_on(args.fail_on);
+    let gate = crate::gate::Rule::fail_on(args.fail_on.into());
     let Ok(options) = args.eval.options(gate, Some(args.copy_limit), risk) else {
         return Exit::Usage;
     };
@@ -642,7 +698,7 @@ fn verify(bundle: &std::path::Path, key: Option<&std::path::Path>) -> Exit {
             return Exit::Usage;
         }
     };
-    print(&report::verdict::render(
+    print(&crate::evidence::verdict::render(
         &bundle.display().to_string(),
         &verdict,
     ));
@@ -668,7 +724,7 @@ fn risks(args: &RisksArgs) -> Exit {
         Err(exit) => return exit,
     };
     let report = timed("report", || run::report(done, &options));
-    match args.format {
+    match Format::from(args.format) {
         Format::Human => print(&report::risks::render(&report)),
         other => emit(&report, other, &[]),
     }
@@ -718,27 +774,7 @@ fn emit(report: &Report, format: Format, inputs: &[Input]) {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     // A closed pipe (`assay ... | head`) is not an error.
-    let _ = write_format(report, format, inputs, &mut out).and_then(|()| out.flush());
-}
-
-/// JSON, HTML, OSCAL and SARIF are streamed: none is built whole in memory.
-fn write_format(
-    report: &Report,
-    format: Format,
-    inputs: &[Input],
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    let text = match format {
-        Format::Json => return report.write_json(out),
-        Format::Html => return report::html::write(report, out),
-        Format::Oscal => return report::oscal::write(report, inputs, out),
-        Format::Sarif => return report::sarif::write(report, out),
-        Format::Human => report::human::render(report, report::human::Detail::Summary),
-        Format::Junit => report::junit::render(report),
-        Format::Markdown => report::markdown::render(report),
-        Format::Csv => report::csv::render(report),
-    };
-    out.write_all(text.as_bytes())
+    let _ = report::write(report, format, inputs, &mut out).and_then(|()| out.flush());
 }
 
 /// Writes each `--output FORMAT=PATH`; a path that cannot be written is a usage error.
@@ -746,7 +782,7 @@ fn write_outputs(report: &Report, outputs: &[Output], inputs: &[Input]) -> Resul
     for o in outputs {
         let written = std::fs::File::create(&o.path).and_then(|file| {
             let mut out = std::io::BufWriter::new(file);
-            write_format(report, o.format, inputs, &mut out)?;
+            report::write(report, o.format, inputs, &mut out)?;
             out.flush()
         });
         if let Err(e) = written {
@@ -780,8 +816,8 @@ fn parse_output(text: &str) -> Result<Output, String> {
     let (name, path) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not FORMAT=PATH, e.g. sarif=assay.sarif"))?;
-    let format = Format::from_str(name, true).map_err(|_| {
-        let known: Vec<String> = Format::value_variants()
+    let format = FormatArg::from_str(name, true).map_err(|_| {
+        let known: Vec<String> = FormatArg::value_variants()
             .iter()
             .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_owned()))
             .collect();
@@ -791,7 +827,7 @@ fn parse_output(text: &str) -> Result<Output, String> {
         return Err(format!("`{text}` names no path"));
     }
     Ok(Output {
-        format,
+        format: format.into(),
         path: PathBuf::from(path),
     })
 }
@@ -857,4 +893,28 @@ const DIAGNOSTIC_LINE: usize = 400;
 /// Writes to standard output; a closed pipe (`assay ... | head`) is not an error.
 fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FormatArg, SeverityArg};
+    use crate::model::Severity;
+    use crate::report::Format;
+    use clap::ValueEnum;
+
+    /// The names the command line accepts are the names reports print.
+    #[test]
+    fn argument_names_are_the_model_s_names() {
+        for s in SeverityArg::value_variants() {
+            let name = s.to_possible_value().map(|v| v.get_name().to_owned());
+            assert_eq!(name.as_deref(), Some(Severity::from(*s).as_str()));
+        }
+        let formats: Vec<Format> = FormatArg::value_variants()
+            .iter()
+            .map(|&f| f.into())
+            .collect();
+        for (i, f) in formats.iter().enumerate() {
+            assert!(!formats[..i].contains(f), "{f:?} is named twice");
+        }
+    }
 }

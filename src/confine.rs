@@ -224,14 +224,14 @@ pub fn open_regular(path: &Path) -> Result<File, Refusal> {
     let before = std::fs::symlink_metadata(path)?;
     let kind = Kind::of(before.file_type());
     if kind == Kind::Symlink {
-        return Err(Refusal::Link(crate::walk::display_name(path)));
+        return Err(Refusal::Link(crate::name::display_name(path)));
     }
     if kind != Kind::File {
         return Err(Refusal::NotRegular(kind));
     }
     let file = options.open(path).map_err(|e| match e.raw_os_error() {
         #[cfg(unix)]
-        Some(libc::ELOOP) => Refusal::Link(crate::walk::display_name(path)),
+        Some(libc::ELOOP) => Refusal::Link(crate::name::display_name(path)),
         _ => Refusal::Io(e),
     })?;
     let meta: Metadata = file.metadata()?;
@@ -262,7 +262,7 @@ pub fn read_bounded(file: File, limit: u64, buffer: &mut Vec<u8>) -> Result<(), 
 }
 
 fn rel_display(root: &Path, at: &Path) -> String {
-    crate::walk::display_name(at.strip_prefix(root).unwrap_or(at))
+    crate::name::display_name(at.strip_prefix(root).unwrap_or(at))
 }
 
 #[cfg(all(test, unix))]

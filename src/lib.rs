@@ -20,6 +20,7 @@ pub mod git;
 pub mod inputs;
 pub mod load;
 pub mod model;
+pub mod name;
 pub mod outcome;
 pub mod policy_test;
 pub mod redact;

@@ -34,6 +34,18 @@ impl Status {
             Status::Waived => "waived",
         }
     }
+
+    /// The status as a fixed-width label, as human reports print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Error => "ERROR",
+            Status::NotApplicable => "N/A",
+            Status::Manual => "MANUAL",
+            Status::Waived => "WAIVED",
+        }
+    }
 }
 
 impl fmt::Display for Status {
@@ -78,6 +90,29 @@ pub struct Finding {
     /// With `--baseline`: whether the baseline had this finding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineState>,
+}
+
+impl Finding {
+    /// `path:line:column`, or the file, record pointer and label of an export finding.
+    pub fn location(&self) -> String {
+        use std::fmt::Write;
+        let mut at = self
+            .path
+            .clone()
+            .unwrap_or_else(|| "(repository)".to_owned());
+        if let Some(line) = self.line {
+            let _ = write!(at, ":{line}");
+            if let Some(col) = self.column {
+                let _ = write!(at, ":{col}");
+            }
+        } else if let Some(pointer) = self.pointer.as_deref().filter(|p| !p.is_empty()) {
+            let _ = write!(at, " {pointer}");
+        }
+        if let Some(label) = &self.label {
+            let _ = write!(at, " [{label}]");
+        }
+        at
+    }
 }
 
 /// A finding compared with the baseline (SARIF's `baselineState` values).

@@ -39,6 +39,12 @@ pub fn as_of(flag: Option<&str>, source_date_epoch: Option<&str>) -> Result<Time
     Ok(Timestamp::now())
 }
 
+/// A date or timestamp as RFC 3339 with a zone (a date is its midnight
+/// UTC); text that is neither is returned as it is.
+pub fn rfc3339(text: &str) -> String {
+    parse_as_of(text).map_or_else(|| text.to_owned(), format)
+}
+
 /// A date means its midnight UTC.
 fn parse_as_of(text: &str) -> Option<Timestamp> {
     if let Ok(ts) = text.parse::<Timestamp>() {

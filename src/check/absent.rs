@@ -1,7 +1,7 @@
 //! `absent`: no selected file exists; judged from the list of selected
 //! paths alone.
 
-use super::kinds::{Judge, Kind, PathVerdict, Selected};
+use super::kind::{Judge, Kind, PathVerdict, Selected};
 use crate::model::{AssertionDoc, AssertionSpec, Check, PatternUse};
 use crate::outcome::Finding;
 

@@ -1,6 +1,6 @@
 //! `contains`: every selected file matches the check's pattern.
 
-use super::kinds::{Judge, Kind};
+use super::kind::{Judge, Kind};
 use super::{FileContents, Outcome};
 use crate::model::{Assertion, AssertionDoc, AssertionSpec, Check, PatternUse};
 use crate::outcome::Finding;

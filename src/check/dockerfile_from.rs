@@ -1,7 +1,7 @@
 //! `dockerfile.from-pinned`: every `FROM` image of each Dockerfile is pinned.
 
 use super::docker::{self, DOCKERFILE_EXCLUDES, DOCKERFILE_GLOBS};
-use super::kinds::{Judge, Kind};
+use super::kind::{Judge, Kind};
 use super::{FileContents, Outcome};
 use crate::dockerfile::Base;
 use crate::model::{Assertion, AssertionDoc, AssertionSpec, Check, PatternUse};

@@ -2,7 +2,7 @@
 //! as a user other than root.
 
 use super::docker::{self, DOCKERFILE_EXCLUDES, DOCKERFILE_GLOBS};
-use super::kinds::{Judge, Kind};
+use super::kind::{Judge, Kind};
 use super::{FileContents, Outcome};
 use crate::dockerfile::final_user;
 use crate::model::{Assertion, AssertionDoc, AssertionSpec, Check, PatternUse};

@@ -4,12 +4,13 @@
 //! dispatches here, `assay explain` documents from here.
 //!
 //! Adding a kind: a file beside this one declaring `pub static KIND`, and a
-//! line in [`ASSERTIONS`].
+//! line in [`ASSERTIONS`]. What a kind is ([`Kind`], [`Judge`]) is defined in
+//! `kind.rs`, which the kinds import and this table lists.
 
+pub use super::kind::{Judge, Kind, PathVerdict, Selected};
 use super::{FileContents, Outcome};
 use super::{absent, contains, dockerfile_from, dockerfile_user, exists, not_contains, record};
 use crate::model::{Assertion, AssertionSpec, Check};
-use crate::outcome::{EvalError, Finding};
 use std::sync::LazyLock;
 
 /// Every assertion kind, in the order help texts list them.
@@ -22,51 +23,6 @@ pub static ASSERTIONS: [&Kind; 7] = [
     &dockerfile_from::KIND,
     &record::KIND,
 ];
-
-/// An assertion kind: what definitions and reports know of it, and how it is judged.
-#[derive(Debug)]
-pub struct Kind {
-    pub spec: AssertionSpec,
-    pub judge: Judge,
-}
-
-/// How a kind is judged, which decides what the engine reads for it.
-#[derive(Debug, Clone, Copy)]
-pub enum Judge {
-    /// From the list of selected paths alone: no file is opened for it.
-    Paths(fn(&Check, &Selected<'_>) -> PathVerdict),
-    /// From each selected file's bytes, read once for every check; the
-    /// `Option<bool>` says whether the pattern occurs, when a pass of every
-    /// pattern at once already knows, and the `usize` caps the findings kept.
-    Contents(fn(&Check, &Assertion, &FileContents<'_>, Option<bool>, usize) -> Outcome),
-    /// Record by record, from the populations a record check's sources give.
-    Records,
-}
-
-impl Judge {
-    /// Whether judging needs inputs' contents, not only their paths; a
-    /// check of such a kind with nothing to read is not applicable.
-    pub fn reads_contents(self) -> bool {
-        !matches!(self, Judge::Paths(_))
-    }
-}
-
-/// A path assertion's findings (the first `cap`) and how many more there
-/// were, or why it could not be judged.
-pub type PathVerdict = Result<(Vec<Finding>, usize), EvalError>;
-
-/// What a path assertion is judged on.
-pub struct Selected<'a> {
-    /// The check's globs as written, for messages.
-    pub patterns: &'a [String],
-    /// The selected paths, in walk order.
-    pub paths: &'a [&'a str],
-    /// Whether the listing was complete and every selected entry usable:
-    /// otherwise a file that seems missing may only be unreadable.
-    pub complete: bool,
-    /// Findings kept; the others are counted.
-    pub cap: usize,
-}
 
 /// The kind a file check may name in `assert`.
 pub fn file_assertion(name: &str) -> Option<&'static Kind> {
@@ -151,6 +107,24 @@ mod tests {
                 a.spec.name
             );
         }
+    }
+
+    /// The report schema's `assertion` enum is the table, in its order.
+    #[test]
+    fn the_report_schema_lists_every_assertion_in_table_order() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/report.schema.json");
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let listed: Vec<&str> = schema
+            .pointer("/$defs/check/properties/assertion/enum")
+            .and_then(serde_json::Value::as_array)
+            .map(|names| names.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default();
+        let table: Vec<&str> = ASSERTIONS.iter().map(|k| k.spec.name).collect();
+        assert_eq!(
+            listed, table,
+            "schemas/report.schema.json's check assertion enum must be check::kinds::ASSERTIONS"
+        );
     }
 
     #[test]

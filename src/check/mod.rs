@@ -14,11 +14,12 @@ mod docker;
 mod dockerfile_from;
 mod dockerfile_user;
 mod exists;
+mod kind;
 pub mod kinds;
 mod not_contains;
 mod record;
 
-pub use kinds::{Judge, Kind, Selected};
+pub use kind::{Judge, Kind, Selected};
 pub use record::{CompiledRecordCheck, Location};
 
 use crate::dockerfile::{self, Stage};

@@ -2,7 +2,7 @@
 //! is a finding.
 
 use super::content::{LineCounter, binary_excerpt};
-use super::kinds::{Judge, Kind};
+use super::kind::{Judge, Kind};
 use super::{FileContents, Outcome};
 use crate::model::{Assertion, AssertionDoc, AssertionSpec, Check, PatternUse};
 use crate::outcome::Finding;

@@ -4,7 +4,7 @@
 //! which constraint). Record values can hold secrets (a plan's passwords, a
 //! token in an export), so they never appear unless the check sets `show_match`.
 
-use super::kinds::{Judge, Kind};
+use super::kind::{Judge, Kind};
 use crate::model::{AssertionDoc, AssertionSpec, Check, PatternUse, RecordCheck};
 use crate::outcome::Finding;
 use crate::schema::describe_error;

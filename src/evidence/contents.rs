@@ -165,10 +165,7 @@ fn control_folder(fw: &FrameworkReport, control: &ControlReport) -> String {
             })
             .collect()
     };
-    let framework = match &fw.baseline {
-        Some(b) => format!("{}@{b}", fw.id),
-        None => fw.id.to_string(),
-    };
+    let framework = fw.label();
     format!("controls/{}/{}", safe(&framework), safe(&control.id))
 }
 
@@ -247,10 +244,7 @@ fn control_evidence<'a>(
         }
     }
     ControlEvidence {
-        framework: match &fw.baseline {
-            Some(b) => format!("{}@{b}", fw.id),
-            None => fw.id.to_string(),
-        },
+        framework: fw.label(),
         control: &control.id,
         title: &control.title,
         status: control.status,

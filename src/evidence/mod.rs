@@ -14,6 +14,7 @@ mod contents;
 mod manifest;
 mod scan;
 mod sign;
+pub mod verdict;
 mod verify;
 
 pub use archive::{BundleError, read_bundle, write_bundle, write_bundle_with};

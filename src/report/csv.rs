@@ -43,10 +43,7 @@ fn row(
     control: &ControlReport,
     checks: &HashMap<&str, &CheckReport>,
 ) -> [String; 7] {
-    let framework = match &fw.baseline {
-        Some(b) => format!("{}@{b}", fw.id),
-        None => fw.id.to_string(),
-    };
+    let framework = fw.label();
     let check_ids: Vec<&str> = control.checks.iter().map(|c| c.as_str()).collect();
     let risks: Vec<&str> = control.mitigates.iter().map(|m| m.risk.as_str()).collect();
     [

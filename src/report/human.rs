@@ -20,10 +20,7 @@ pub fn render(report: &Report, detail: Detail) -> String {
     let mut out = String::new();
     header(&mut out, report, detail);
     for fw in &report.frameworks {
-        let id = match &fw.baseline {
-            Some(b) => format!("{}@{b}", fw.id),
-            None => fw.id.to_string(),
-        };
+        let id = fw.label();
         let c = &fw.coverage;
         let _ = writeln!(
             out,
@@ -34,7 +31,7 @@ pub fn render(report: &Report, detail: Detail) -> String {
             let _ = write!(
                 out,
                 "  {:<6} {:<8} {}",
-                label(control.status),
+                control.status.label(),
                 control.id,
                 control.title
             );
@@ -157,7 +154,7 @@ fn failing_check(out: &mut String, check: &CheckResult, remediation: &str) {
     let _ = writeln!(
         out,
         "  {:<6} {} [{}] {}",
-        label(check.status),
+        check.status.label(),
         check.id,
         check.severity,
         check.title
@@ -182,7 +179,7 @@ fn failing_check(out: &mut String, check: &CheckResult, remediation: &str) {
 }
 
 fn finding_line(f: &Finding) -> String {
-    let at = location(f);
+    let at = f.location();
     let mut waived = f
         .waiver
         .as_deref()
@@ -221,7 +218,7 @@ fn since(out: &mut String, s: &crate::since::SinceReport) {
     );
 }
 
-fn baseline(out: &mut String, b: &crate::baseline::BaselineReport) {
+fn baseline(out: &mut String, b: &super::BaselineReport) {
     let _ = writeln!(
         out,
         "\nBaseline {}: {} new, {} unchanged, {} fixed",
@@ -321,23 +318,6 @@ pub fn waiver_note(w: &WaiverReport) -> Option<String> {
     Some(format!("{text}{unused}"))
 }
 
-/// `path:line:column`, or the file, record pointer and label of an export finding.
-pub(crate) fn location(f: &Finding) -> String {
-    let mut at = f.path.clone().unwrap_or_else(|| "(repository)".to_owned());
-    if let Some(line) = f.line {
-        let _ = write!(at, ":{line}");
-        if let Some(col) = f.column {
-            let _ = write!(at, ":{col}");
-        }
-    } else if let Some(pointer) = f.pointer.as_deref().filter(|p| !p.is_empty()) {
-        let _ = write!(at, " {pointer}");
-    }
-    if let Some(label) = &f.label {
-        let _ = write!(at, " [{label}]");
-    }
-    at
-}
-
 fn footer(out: &mut String, report: &Report) {
     let _ = writeln!(out, "\nchecks: {}", counts(&report.summary.checks));
     let _ = writeln!(out, "controls: {}", counts(&report.summary.controls));
@@ -358,18 +338,6 @@ fn footer(out: &mut String, report: &Report) {
             report.gate.fail_on,
             ids.join(", ")
         );
-    }
-}
-
-/// The status as a fixed-width label.
-pub(crate) fn label(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "PASS",
-        Status::Fail => "FAIL",
-        Status::Error => "ERROR",
-        Status::NotApplicable => "N/A",
-        Status::Manual => "MANUAL",
-        Status::Waived => "WAIVED",
     }
 }
 

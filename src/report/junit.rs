@@ -12,7 +12,6 @@
 //! stripped of the characters XML 1.0 forbids (NUL, ESC and the other C0
 //! controls): one such byte would make the whole file unreadable.
 
-use super::human::location;
 use super::{CheckReport, ControlReport, FrameworkReport, Report};
 use crate::model::{Severity, Validity};
 use crate::outcome::{Finding, Status};
@@ -144,7 +143,7 @@ fn check_body(check: &CheckReport) -> String {
     let r = &check.result;
     let mut body = String::new();
     for f in r.findings.iter().take(MAX_FINDINGS) {
-        let _ = write!(body, "{}  {}", location(f), f.message);
+        let _ = write!(body, "{}  {}", f.location(), f.message);
         if let Some(x) = &f.excerpt {
             let _ = write!(body, "  `{x}`");
         }
@@ -191,10 +190,7 @@ fn waivers(findings: &[Finding]) -> String {
 }
 
 fn framework_suite(fw: &FrameworkReport, checks: &HashMap<&str, &CheckReport>) -> Suite {
-    let name = match &fw.baseline {
-        Some(b) => format!("{}@{b}", fw.id),
-        None => fw.id.to_string(),
-    };
+    let name = fw.label();
     Suite {
         cases: fw
             .controls

@@ -11,7 +11,6 @@
 //! can neither break a table nor become markup, and paths, labels and
 //! excerpts go in code spans, where no `@mention` or link is made of them.
 
-use super::human::location;
 use super::risks::money;
 use super::{CheckReport, Report};
 use crate::outcome::{Finding, Status};
@@ -98,10 +97,7 @@ fn frameworks(out: &mut String, report: &Report) {
          |:--|--:|--:|--:|--:|--:|--:|--:|\n",
     );
     for fw in &report.frameworks {
-        let id = match &fw.baseline {
-            Some(b) => format!("{}@{b}", fw.id),
-            None => fw.id.to_string(),
-        };
+        let id = fw.label();
         let (s, c) = (&fw.summary, &fw.coverage);
         // Controls with evidence: evaluated by their checks, or attested.
         let coverage = match c.controls {
@@ -143,7 +139,7 @@ fn failing_table(out: &mut String, failing: &[&CheckReport]) {
     for check in failing.iter().take(MAX_CHECKS) {
         let r = &check.result;
         let first = match (r.findings.first(), r.errors.first()) {
-            (Some(f), _) => code(&location(f), true),
+            (Some(f), _) => code(&f.location(), true),
             (None, Some(e)) => format!("error: {}", esc(&e.message)),
             (None, None) => String::new(),
         };
@@ -230,7 +226,7 @@ fn findings(out: &mut String, failing: &[&CheckReport]) {
 }
 
 fn finding(f: &Finding) -> String {
-    let mut line = format!("{} {}", code(&location(f), false), esc(&f.message));
+    let mut line = format!("{} {}", code(&f.location(), false), esc(&f.message));
     if let Some(x) = &f.excerpt {
         let _ = write!(line, " {}", code(x, false));
     }

@@ -14,12 +14,11 @@ pub mod oscal;
 pub mod risks;
 pub mod sarif;
 mod stream;
-pub mod verdict;
 
 use crate::engine::{Evaluation, ExportTarget};
 pub use crate::gate::{Gate, Shortfall};
 use crate::gate::{Judged, Rule};
-use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Severity};
+use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Selection, Severity};
 use crate::outcome::{AttestationReport, CheckResult, Status};
 use crate::risk::RiskAnalysis;
 use crate::walk::{Tree, WalkError};
@@ -29,7 +28,7 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Output formats of `assay check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
@@ -45,6 +44,28 @@ pub enum Format {
     Markdown,
     /// The control matrix, for spreadsheets (RFC 4180).
     Csv,
+}
+
+/// Writes a report in a format. JSON, HTML, OSCAL and SARIF are streamed:
+/// none is built whole in memory. `inputs` are the hashed inputs OSCAL cites
+/// as evidence (none for a merged report).
+pub fn write(
+    report: &Report,
+    format: Format,
+    inputs: &[crate::inputs::Input],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let text = match format {
+        Format::Json => return report.write_json(out),
+        Format::Html => return html::write(report, out),
+        Format::Oscal => return oscal::write(report, inputs, out),
+        Format::Sarif => return sarif::write(report, out),
+        Format::Human => human::render(report, human::Detail::Summary),
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Csv => csv::render(report),
+    };
+    out.write_all(text.as_bytes())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,7 +93,30 @@ pub struct Report {
     pub since: Option<crate::since::SinceReport>,
     /// With `--baseline`: new, unchanged and fixed findings, and regressions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::BaselineReport>,
+    pub baseline: Option<BaselineReport>,
+}
+
+/// What comparing with the baseline found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineReport {
+    pub source: String,
+    /// Findings not in the baseline.
+    pub new: usize,
+    pub unchanged: usize,
+    /// Baseline findings that are gone.
+    pub fixed: Vec<Entry>,
+    /// Controls that passed in the baseline report and fail now.
+    pub regressions: Vec<String>,
+}
+
+/// One finding as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub fingerprint: String,
+    pub check: CheckId,
+    /// Where it was: `path:line`, or the export and record, for people.
+    pub location: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -180,9 +224,14 @@ pub struct FrameworkReport {
 impl FrameworkReport {
     /// `id`, or `id@baseline` when one baseline was selected.
     pub fn label(&self) -> String {
-        match &self.baseline {
-            Some(b) => format!("{}@{b}", self.id),
-            None => self.id.to_string(),
+        self.selection().to_string()
+    }
+
+    /// The framework as the run selected it.
+    pub fn selection(&self) -> Selection {
+        Selection {
+            framework: self.id.clone(),
+            baseline: self.baseline.clone(),
         }
     }
 }

@@ -2,7 +2,6 @@
 //! `assay check`.
 
 use super::Report;
-use super::human::label;
 use crate::outcome::Status;
 use crate::risk::{RiskAnalysis, RiskEntry};
 use std::fmt::Write;
@@ -150,7 +149,7 @@ fn detail(out: &mut String, r: &RiskEntry, currency: &str) {
         let _ = writeln!(
             out,
             "   {:<6} {:<24} {:<8} effect {:.2}{}",
-            label(c.status),
+            c.status.label(),
             c.control,
             c.function.name(),
             c.effect,
@@ -281,7 +280,7 @@ fn compliance_only(out: &mut String, a: &RiskAnalysis, limit: usize) {
     }
     let _ = writeln!(out);
     for c in a.compliance_only.iter().take(limit) {
-        let _ = writeln!(out, "  {:<7} {} — {}", label(c.status), c.control, c.title);
+        let _ = writeln!(out, "  {:<7} {} — {}", c.status.label(), c.control, c.title);
     }
 }
 

@@ -353,10 +353,11 @@ pub fn analyse(
         },
         frameworks: frameworks
             .iter()
-            .map(|f| match &f.baseline {
-                Some(b) => format!("{}@{b}", f.id),
-                None => f.id.to_string(),
-            })
+            .map(|f| crate::model::Selection {
+ framework: f.id.clone(),
+ baseline: f.baseline.clone(),
+ }
+ .to_string())
             .collect(),
         register: model.risks.len(),
         ranked,

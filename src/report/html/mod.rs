@@ -27,7 +27,6 @@ mod summary;
 mod waivers;
 
 use super::Report;
-use super::human::label;
 use crate::model::Severity;
 use crate::outcome::Status;
 use std::fmt::{self, Write};
@@ -277,7 +276,7 @@ fn badge(status: Status) -> String {
     format!(
         "<span class=\"badge {}\">{}</span>",
         class(status),
-        label(status)
+        status.label()
     )
 }
 

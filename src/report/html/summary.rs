@@ -235,8 +235,5 @@ fn cells(
 }
 
 fn framework_id(fw: &FrameworkReport) -> String {
-    match &fw.baseline {
-        Some(b) => format!("{}@{b}", fw.id),
-        None => fw.id.to_string(),
-    }
+    fw.label()
 }

@@ -2,10 +2,7 @@
 //! `relevant-evidence`, and listed once each, with their SHA-256, as
 //! back-matter resources (with the repository manifest and the plan).
 
-use super::fields::{one_line, or, prop, props};
-use super::findings::selected;
-use super::observations::LISTED_FINDINGS;
-use super::{Ids, controls};
+use super::fields::{Ids, LISTED_FINDINGS, controls, one_line, or, prop, props};
 use crate::inputs::{Input, InputKind};
 use crate::model::{EvidenceFile, RecordSource};
 use crate::report::{CheckReport, Report};
@@ -215,7 +212,7 @@ fn is_export(source: &str) -> bool {
 /// What `import-ap` points at: assay's plan is its configuration.
 fn plan_resource(report: &Report, ids: &Ids) -> Value {
     let config = report.project.config.as_deref();
-    let frameworks: Vec<String> = report.frameworks.iter().map(selected).collect();
+    let frameworks: Vec<String> = report.frameworks.iter().map(|fw| fw.label()).collect();
     let description = format!(
         "No OSCAL assessment plan was written. The plan is the assay configuration ({}): it \
          selects the frameworks ({}), the checks that evidence their controls and the risk \

@@ -1,9 +1,7 @@
 //! What assay concludes per framework control: the controls it reviewed,
 //! and a finding for each, targeting the control by its OSCAL token.
 
-use super::fields::{one_line, prop, props};
-use super::observations::validity;
-use super::{Ids, tool_origin};
+use super::fields::{Ids, one_line, prop, props, tool_origin, validity};
 use crate::outcome::Status;
 use crate::report::{ControlReport, FrameworkReport, Report};
 use serde_json::{Value, json};
@@ -28,7 +26,7 @@ fn control_selection(fw: &FrameworkReport) -> Value {
         "{} {} ({}): {} controls.",
         fw.name,
         fw.version,
-        selected(fw),
+        fw.label(),
         fw.controls.len()
     );
     let baseline = fw.baseline.as_deref().and_then(|b| prop("baseline", b));
@@ -39,18 +37,6 @@ fn control_selection(fw: &FrameworkReport) -> Value {
     })
 }
 
-/// The framework as selected: `nist-800-53@moderate`, or its id alone.
-pub(super) fn selected(fw: &FrameworkReport) -> String {
-    match &fw.baseline {
-        Some(b) if !b.contains('@') => format!("{}@{b}", fw.id),
-        Some(b) => b.clone(),
-        None => fw.id.to_string(),
-    }
-}
-
-/// One finding per control. OSCAL's state is only satisfied or not: assay's
-/// error, not applicable and manual are not-satisfied with reason `other`,
-/// the status in a prop and why in `remarks`.
 pub(super) fn finding(
     fw: &FrameworkReport,
     c: &ControlReport,

@@ -26,15 +26,15 @@ mod risks;
 
 use super::stream::{Lazy, Spliced};
 use crate::inputs::Input;
-use crate::report::{ControlReport, Counts, FrameworkReport, Report};
+use crate::report::{Counts, Report};
 use evidence::Evidence;
-use fields::{money, one_line, or, prop, props, timestamp};
+pub use fields::NS;
+use fields::{Ids, controls, money, one_line, or, project_name, prop, props, timestamp};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// assay's namespace for props and facets (OSCAL lets a namespace define any names).
-pub const NS: &str = "https://github.com/assay-compliance/assay/ns/oscal";
 const OSCAL_VERSION: &str = "1.1.3";
 
 /// An OSCAL 1.1.3 assessment-results document of `report`, citing `inputs`
@@ -138,63 +138,6 @@ impl std::io::Write for Sha1Writer {
     }
 }
 
-/// Deterministic uuids, scoped to one run: the project and its as-of time.
-struct Ids {
-    namespace: Uuid,
-    run: String,
-}
-
-impl Ids {
-    fn new(report: &Report) -> Self {
-        Self {
-            namespace: Uuid::new_v5(&Uuid::NAMESPACE_URL, NS.as_bytes()),
-            run: format!("{}@{}", project_name(report), report.as_of),
-        }
-    }
-
-    fn of(&self, kind: &str, subject: &str) -> String {
-        let name = format!("{kind}/{}/{subject}", self.run);
-        Uuid::new_v5(&self.namespace, name.as_bytes()).to_string()
-    }
-
-    fn tool(&self) -> String {
-        self.of("component", "assay")
-    }
-
-    fn plan(&self) -> String {
-        self.of("resource", "assessment-plan")
-    }
-
-    fn manifest(&self) -> String {
-        self.of("resource", "repository-manifest")
-    }
-
-    fn check(&self, id: &str) -> String {
-        self.of("observation", &format!("check/{id}"))
-    }
-
-    fn attestation(&self, framework: &str, control: &str) -> String {
-        self.of("observation", &format!("attestation/{framework}/{control}"))
-    }
-
-    fn risk(&self, id: &str) -> String {
-        self.of("risk", id)
-    }
-
-    fn party(&self, name: &str) -> String {
-        self.of("party", name)
-    }
-}
-
-fn project_name(report: &Report) -> String {
-    let p = &report.project;
-    p.name
-        .clone()
-        .or_else(|| p.config.clone())
-        .or_else(|| report.targets.first().map(|t| t.path.clone()))
-        .unwrap_or_else(|| "assay".to_owned())
-}
-
 fn metadata(report: &Report, ids: &Ids) -> Value {
     let at = timestamp(&report.as_of);
     let tool = format!("{} {}", report.tool.name, report.tool.version);
@@ -223,13 +166,6 @@ fn attesters(report: &Report) -> BTreeSet<&str> {
         .map(|a| a.attested_by.as_str())
         .filter(|name| !name.trim().is_empty())
         .collect()
-}
-
-fn controls(report: &Report) -> impl Iterator<Item = (&FrameworkReport, &ControlReport)> {
-    report
-        .frameworks
-        .iter()
-        .flat_map(|fw| fw.controls.iter().map(move |c| (fw, c)))
 }
 
 fn result(report: &Report, ids: &Ids, evidence: &Evidence<'_>) -> Value {
@@ -336,11 +272,6 @@ fn assessment_assets(report: &Report, ids: &Ids) -> Value {
             "uses-components": [{ "component-uuid": ids.tool() }],
         }],
     })
-}
-
-/// assay as the actor behind an observation, finding or risk.
-fn tool_origin(ids: &Ids) -> Value {
-    json!({ "actors": [{ "type": "tool", "actor-uuid": ids.tool() }] })
 }
 
 /// Drops nulls and empty arrays: OSCAL's JSON schema wants every array it

@@ -2,16 +2,14 @@
 //! per attestation, a person's statement with the files it cites.
 
 use super::evidence::{Evidence, attested_file};
-use super::fields::{one_line, or, prop, props, timestamp};
-use super::{Ids, tool_origin};
+use super::fields::{
+    Ids, LISTED_FINDINGS, one_line, or, prop, props, timestamp, tool_origin, validity,
+};
 use crate::model::Validity;
 use crate::outcome::{AttestationReport, Finding, Status};
 use crate::report::{CheckReport, ControlReport, FrameworkReport, Report};
 use serde_json::{Value, json};
 use std::fmt::Write;
-
-/// Findings listed per observation: the JSON report holds them all.
-pub(super) const LISTED_FINDINGS: usize = 10;
 
 /// What a check examined and found; a failing check's is also a `finding`.
 pub(super) fn check(c: &CheckReport, report: &Report, ids: &Ids, evidence: &Evidence<'_>) -> Value {
@@ -96,7 +94,7 @@ fn check_description(c: &CheckReport) -> String {
 
 /// A finding's place, fit to go between backticks in Markdown.
 fn location(f: &Finding) -> String {
-    let at = crate::report::human::location(f);
+    let at = f.location();
     one_line(&at.replace('`', "'"))
 }
 
@@ -148,14 +146,6 @@ pub(super) fn attestation(
         "collected": timestamp(&a.date),
         "expires": timestamp(&a.expires),
     })
-}
-
-pub(super) fn validity(v: Validity) -> &'static str {
-    match v {
-        Validity::Valid => "Valid",
-        Validity::Expired => "Expired",
-        Validity::NotYetValid => "Not yet valid",
-    }
 }
 
 fn validity_token(v: Validity) -> &'static str {

@@ -1,8 +1,7 @@
 //! The ranked risks, each with its figures as facets in assay's system and
 //! the passing controls that reduce it as mitigating factors.
 
-use super::fields::{money, number, one_line, or, prop, props};
-use super::{Ids, NS, tool_origin};
+use super::fields::{Ids, NS, money, number, one_line, or, prop, props, tool_origin};
 use crate::report::Report;
 use crate::risk::RiskEntry;
 use crate::risk::simulate::Simulated;

@@ -1,6 +1,6 @@
 //! What `assay verify` prints: intact or not, then each problem by name.
 
-use crate::evidence::{SignatureState, Verdict};
+use super::{SignatureState, Verdict};
 use std::fmt::Write;
 
 pub fn render(bundle: &str, v: &Verdict) -> String {
