@@ -52,9 +52,11 @@ pub enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
-    /// Show a check, control, framework or risk and everything it links to.
+    /// Show a check, control, framework or risk and everything it links to, or
+    /// document an export kind (`okta.users`) or an assertion (`not-contains`).
     Explain {
-        /// A check, framework or risk id, or a control id (`CC6.1` or `soc2:CC6.1`).
+        /// A check, framework or risk id, a control id (`CC6.1` or `soc2:CC6.1`),
+        /// an export kind or an assertion name.
         id: String,
         /// Project directory whose definitions extend the built-in ones.
         #[arg(long, default_value = ".")]

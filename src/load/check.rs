@@ -5,8 +5,8 @@ use super::raw::RawCheck;
 use super::source::{SourceFile, span};
 use crate::check::kinds;
 use crate::model::{
-    Assertion, AssertionSpec, Check, CheckDoc, CheckId, CheckKind, ExportKind, FileSelector,
-    Origin, PatternUse, Pointer, RecordCheck, RecordSource,
+    Assertion, AssertionSpec, Check, CheckDoc, CheckId, CheckKind, FileSelector, Origin,
+    PatternUse, Pointer, RecordCheck, RecordSource,
 };
 use globset::{Glob, GlobBuilder};
 use regex::bytes::{Regex, RegexBuilder};
@@ -203,7 +203,11 @@ fn record_kind(
         });
     }
     let each = match &raw.each {
-        Some(e) if !sources.iter().all(|s| matches!(s, RecordSource::Export(k) if matches!(k, ExportKind::Json | ExportKind::Yaml))) => {
+        Some(e)
+            if !sources
+                .iter()
+                .all(|s| matches!(s, RecordSource::Export(k) if k.takes_each())) =>
+        {
             unused(
                 "each",
                 Some(e),

@@ -185,6 +185,13 @@ impl ExportKind {
         self.spec().generic
     }
 
+    /// Whether a check may choose the population with `each`: generic kinds
+    /// whose records are the document (JSON, YAML), not the rows of a CSV.
+    pub fn takes_each(self) -> bool {
+        let spec = self.spec();
+        spec.generic && matches!(spec.records, Records::Document)
+    }
+
     /// Every kind's name, for help texts.
     pub fn names() -> impl Iterator<Item = &'static str> + Clone {
         Self::ALL.iter().map(|k| k.name())
