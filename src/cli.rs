@@ -614,32 +614,21 @@ fn evidence(args: &EvidenceArgs) -> Exit {
     let Ok(options) = args.eval.options(gate, Some(args.copy_limit), risk) else {
         return Exit::Usage;
     };
-    let mut done = match evaluate(&options, false) {
+    let done = match evaluate(&options, false) {
         Ok(done) => done,
         Err(exit) => return exit,
     };
-    let kept = match done.inputs(&options) {
-        Ok(kept) => kept,
+    let bundled = timed("report", || {
+        run::bundle(done, &options, command_line(), key.as_ref())
+    });
+    let run::Bundled {
+        bundle,
+        report,
+        inputs,
+    } = match bundled {
+        Ok(b) => b,
         Err(e) => return failed(&e),
     };
-    let config = run::settings(&done.selected, &options);
-    let secrets = done.secrets.clone();
-    let report = timed("report", || run::report(done, &options));
-    let inputs: Vec<Input> = kept.iter().map(|k| k.input.clone()).collect();
-    let mut bundle = crate::evidence::build(crate::evidence::BundleRun {
-        report: &report,
-        secrets: &secrets,
-        inputs: kept,
-        command: command_line(),
-        config,
-        html: report::html::render(&report),
-        oscal: report::oscal::assessment_results(&report, &inputs),
-    });
-    if let Some(key) = &key {
-        let envelope = key.sign(&bundle, &report);
-        bundle.files.push(envelope);
-        bundle.files.sort_by(|a, b| a.path.cmp(&b.path));
-    }
     let mtime = options.as_of.as_second().max(0) as u64;
     if let Err(e) = crate::evidence::write_bundle(&bundle, &args.out, mtime) {
         diagnostic(&e);
@@ -652,7 +641,7 @@ fn evidence(args: &EvidenceArgs) -> Exit {
         "evidence bundle written to {}: {} files, {} inputs hashed{signed}",
         args.out.display(),
         bundle.files.len(),
-        inputs.len()
+        inputs
     );
     gate_exit(&report)
 }
@@ -730,14 +719,10 @@ fn risks(args: &RisksArgs) -> Exit {
         Format::Human => print(&report::risks::render(&report)),
         other => emit(&report, other, &[]),
     }
-    let incomplete = report
-        .checks
-        .iter()
-        .any(|c| !c.result.errors.is_empty() || c.result.status == crate::outcome::Status::Error);
-    if incomplete {
-        Exit::Failed
-    } else {
+    if crate::gate::evidence_complete(report.checks.iter().map(|c| &c.result)) {
         Exit::Success
+    } else {
+        Exit::Failed
     }
 }
 

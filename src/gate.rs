@@ -2,7 +2,8 @@
 //!
 //! Severity (`--fail-on`), errors, waivers, a baseline's new findings and
 //! regressions, and the coverage threshold are all weighed here, for
-//! `check`, `evidence` and `merge` alike. Reports hand over what the gate
+//! `check`, `evidence` and `merge` alike (and `risks` asks only whether the
+//! evidence was complete). Reports hand over what the gate
 //! judges ([`Judged`]); nothing else sets [`Gate::passed`].
 
 use crate::model::{CheckId, Severity};
@@ -109,10 +110,22 @@ pub fn decide(judged: &Judged<'_>, rule: &Rule) -> Gate {
 /// at or above the threshold, and, with a baseline, the failure is new; and
 /// when it broke a control that passed in the baseline report.
 fn gates(check: &CheckResult, judged: &Judged<'_>, fail_on: Severity) -> bool {
-    let errored = !check.errors.is_empty() || check.status == Status::Error;
+    let errored = unevaluated(check);
     let fails = check.status == Status::Fail && check.severity >= fail_on;
     let regressed = check.status == Status::Fail && judged.regressed.contains(&check.id);
     errored || (fails && (!judged.baselined || worse(check))) || regressed
+}
+
+/// Whether any input of a check could not be evaluated.
+fn unevaluated(check: &CheckResult) -> bool {
+    !check.errors.is_empty() || check.status == Status::Error
+}
+
+/// Whether `assay risks` passes: it reports on failing checks, so only a
+/// check that could not be evaluated fails it, since the residual losses
+/// would rest on missing evidence.
+pub fn evidence_complete<'a>(checks: impl IntoIterator<Item = &'a CheckResult>) -> bool {
+    !checks.into_iter().any(unevaluated)
 }
 
 /// Whether a failing check has findings the baseline does not know.
@@ -197,6 +210,20 @@ mod tests {
             gated(&judged, Rule::fail_on(Severity::High)),
             ["a.new", "a.error", "a.regressed"]
         );
+    }
+
+    #[test]
+    fn risks_fail_only_on_checks_that_could_not_be_evaluated() {
+        let failing = check("a.high", "fail", "critical", serde_json::json!([]));
+        let error = check("a.error", "error", "info", serde_json::json!([]));
+        let mut partly = check("a.partly", "pass", "info", serde_json::json!([]));
+        partly.errors.push(
+            serde_json::from_value(serde_json::json!({"message": "unreadable"}))
+                .unwrap_or_else(|e| unreachable!("{e}")),
+        );
+        assert!(evidence_complete([&failing]));
+        assert!(!evidence_complete([&failing, &error]));
+        assert!(!evidence_complete([&partly]));
     }
 
     #[test]

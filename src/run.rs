@@ -196,6 +196,49 @@ pub fn report(done: Evaluated, options: &RunOptions) -> Report {
     report
 }
 
+/// An evidence bundle of a run, and the report it holds.
+pub struct Bundled {
+    pub bundle: crate::evidence::Bundle,
+    pub report: Report,
+    /// How many inputs the bundle cites with their digests.
+    pub inputs: usize,
+}
+
+/// Reports the run and builds its evidence bundle (the report in every
+/// format a bundle holds, the inputs hashed and copied, the settings),
+/// signed with `key` when one is given.
+pub fn bundle(
+    mut done: Evaluated,
+    options: &RunOptions,
+    command: Vec<String>,
+    key: Option<&crate::evidence::Signer>,
+) -> Result<Bundled, RunError> {
+    let kept = done.inputs(options)?;
+    let config = settings(&done.selected, options);
+    let secrets = done.secrets.clone();
+    let report = report(done, options);
+    let inputs: Vec<crate::inputs::Input> = kept.iter().map(|k| k.input.clone()).collect();
+    let mut bundle = crate::evidence::build(crate::evidence::BundleRun {
+        report: &report,
+        secrets: &secrets,
+        inputs: kept,
+        command,
+        config,
+        html: crate::report::html::render(&report),
+        oscal: crate::report::oscal::assessment_results(&report, &inputs),
+    });
+    if let Some(key) = key {
+        let envelope = key.sign(&bundle, &report);
+        bundle.files.push(envelope);
+        bundle.files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    Ok(Bundled {
+        bundle,
+        report,
+        inputs: inputs.len(),
+    })
+}
+
 /// `--framework` selections that exist, or a diagnostic for the first that does not.
 fn select_frameworks(
     loaded: &Loaded,
