@@ -12,6 +12,7 @@
 use std::fs::{File, FileType, Metadata};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Definition files (`assay.toml`, policies, frameworks, risks, waivers,
 /// attestations) larger than this are refused: the largest built-in file is
@@ -20,6 +21,13 @@ pub const DEFINITION_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// Ignore files (`.gitignore`, `.ignore`) larger than this are refused.
 pub const IGNORE_FILE_LIMIT: u64 = 1024 * 1024;
+
+/// Files of an untrusted tree this process has opened, counted in
+/// [`open_regular`], which every such open goes through: tests/read_once.rs
+/// holds the engine to one read of a file however many checks look at it,
+/// and none of a file no check selects. Not part of the API.
+#[doc(hidden)]
+pub static OPENED: AtomicUsize = AtomicUsize::new(0);
 
 /// What kind of directory entry a path is, from its own metadata (never a link's target).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -234,6 +242,7 @@ pub fn open_regular(path: &Path) -> Result<File, Refusal> {
         Some(libc::ELOOP) => Refusal::Link(crate::name::display_name(path)),
         _ => Refusal::Io(e),
     })?;
+    OPENED.fetch_add(1, Ordering::Relaxed);
     let meta: Metadata = file.metadata()?;
     if !meta.is_file() {
         return Err(Refusal::NotRegular(Kind::of(meta.file_type())));

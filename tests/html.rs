@@ -112,25 +112,73 @@ fn the_demo_page_has_every_section_and_loads_nothing() {
     }
 }
 
+/// The page's raw bytes for `args`, with `SOURCE_DATE_EPOCH` set or not.
+fn page(args: &[&str], epoch: Option<&str>) -> Vec<u8> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
+    cmd.args(args)
+        .args(["--format", "html"])
+        .env("NO_COLOR", "1");
+    match epoch {
+        Some(seconds) => cmd.env("SOURCE_DATE_EPOCH", seconds),
+        None => cmd.env_remove("SOURCE_DATE_EPOCH"),
+    };
+    let out = cmd.output().unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.starts_with(b"<!doctype html>"));
+    out.stdout
+}
+
+/// Where two pages first differ, for the failure message.
+fn first_difference(a: &[u8], b: &[u8]) -> String {
+    let at = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let around = |p: &[u8]| {
+        String::from_utf8_lossy(&p[at.saturating_sub(40)..p.len().min(at + 40)]).into_owned()
+    };
+    format!("at byte {at}: {:?} / {:?}", around(a), around(b))
+}
+
+fn assert_same(a: &[u8], b: &[u8], what: &str) {
+    assert!(a == b, "{what}: two runs differ {}", first_difference(a, b));
+}
+
 #[test]
 fn the_same_report_gives_the_same_bytes() {
-    assert!(demo_html() == demo_html(), "two runs differ");
+    let check = |as_of| page(&["check", "examples/acme", "--as-of", as_of], None);
+    let first = check("2026-11-01");
+    assert_same(&first, &check("2026-11-01"), "--as-of");
+    // The comparison can fail: the page shows its date, so another is another page.
+    assert_ne!(first, check("2026-11-02"), "the date is on the page");
+    // SOURCE_DATE_EPOCH pins the time as well as --as-of does.
+    let by_epoch = |seconds| page(&["check", "examples/acme"], Some(seconds));
+    let epoch = by_epoch("1793491200");
+    assert_same(&epoch, &by_epoch("1793491200"), "SOURCE_DATE_EPOCH");
+    assert_ne!(epoch, by_epoch("1793577600"), "a day later");
 }
 
 #[test]
 fn risks_renders_the_same_page() {
-    let run = assay(&[
-        "risks",
-        "examples/acme",
-        "--format",
-        "html",
-        "--as-of",
-        "2026-11-01",
-        "--trials",
-        "5000",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_sections(&run.stdout, "risks");
+    let risks = |as_of| {
+        page(
+            &[
+                "risks",
+                "examples/acme",
+                "--as-of",
+                as_of,
+                "--trials",
+                "5000",
+            ],
+            None,
+        )
+    };
+    let first = risks("2026-11-01");
+    assert_sections(&String::from_utf8(first.clone()).unwrap(), "risks");
+    // The Monte Carlo is seeded: the same inputs give the same bytes.
+    assert_same(&first, &risks("2026-11-01"), "risks");
+    assert_ne!(first, risks("2026-11-02"), "the date is on the page");
 }
 
 #[test]

@@ -214,21 +214,3 @@ fn results_do_not_depend_on_thread_count() {
     assert_eq!(one, run(4));
     assert_eq!(one, run(7));
 }
-
-#[test]
-fn each_file_is_read_once_whatever_the_number_of_checks() {
-    // Four content checks read the Dockerfile, two read README.md.
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "README.md", "hello\n");
-    write(dir.path(), "Dockerfile", "FROM alpine:3.20\nUSER app\n");
-    let (tree, eval) = evaluate(dir.path(), WalkOptions::default(), EngineOptions::default());
-    assert_eq!(tree.files.len(), 2);
-    assert_eq!(eval.files_read, 2);
-    for id in [
-        "repo.secrets.aws-access-key",
-        "docker.non-root",
-        "docker.pinned-base-image",
-    ] {
-        assert!(check(&eval, id).examined >= 1, "{id}");
-    }
-}

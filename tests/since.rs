@@ -126,12 +126,61 @@ fn a_bad_revision_or_no_git_tree_is_a_usage_error() {
     let (out, _) = check(dir.path(), &["--since", "no-such-branch"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--since no-such-branch"));
-    let (out, _) = check(dir.path(), &["--since", "--output=x"]);
-    assert_eq!(out.status.code(), Some(2));
     let plain = tempfile::tempdir().unwrap();
     std::fs::write(plain.path().join("README.md"), "x").unwrap();
     let (out, _) = check(plain.path(), &["--since", "HEAD"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Every file under `dir` named `name`, however deep.
+fn files_named(dir: &Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_named(&path, name));
+        } else if path.file_name().is_some_and(|n| n == name) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// A revision beginning with `-` would reach git as an option:
+/// `--output=x` makes `git diff-index` write its output to the file `x`. The
+/// guard in `git::Repo::changed_since` refuses it before any git command runs.
+#[test]
+fn a_revision_that_looks_like_an_option_is_refused_before_git_sees_it() {
+    let dir = work_tree();
+    // Run from the work tree, where git's `x` would land.
+    let run = |since: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_assay"))
+            .current_dir(dir.path())
+            .args(["check", ".", "--format", "json"])
+            .args(since)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--since=--output=x"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--since --output=x: the revision `--output=x` starts with `-`"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "nothing is evaluated or reported");
+    assert_eq!(
+        files_named(dir.path(), "x"),
+        Vec::<std::path::PathBuf>::new()
+    );
+    // As two arguments the value is an option to assay, not a revision.
+    let out = run(&["--since", "--output=x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        files_named(dir.path(), "x"),
+        Vec::<std::path::PathBuf>::new()
+    );
 }
 
 /// Issue 11: changes are found by comparing the revision with the index and

@@ -200,15 +200,6 @@ fn every_report_format_lists_waived_findings() {
         html.contains(">too_long<") && html.contains(">unused<"),
         "states shown"
     );
-    let md = run(&[
-        "check",
-        PROJECT,
-        "--as-of",
-        "2026-11-20",
-        "--format",
-        "markdown",
-    ]);
-    assert!(String::from_utf8_lossy(&md.stdout).contains("waived"));
     let sarif = run(&[
         "check",
         PROJECT,
@@ -225,6 +216,71 @@ fn every_report_format_lists_waived_findings() {
         .filter(|r| r["suppressions"].is_array())
         .count();
     assert_eq!(suppressed, 3);
+}
+
+/// The Markdown summary marks each waived finding with the waiver that
+/// covers it, beside the same check's unwaived ones, and a check whose
+/// every finding is waived counts as waived: not failing, not gated.
+#[test]
+fn markdown_marks_waived_findings_and_does_not_fail_on_them() {
+    let md = run(&[
+        "check",
+        PROJECT,
+        "--as-of",
+        "2026-11-20",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(md.status.code(), Some(1), "the unwaived keys gate");
+    let md = String::from_utf8(md.stdout).unwrap();
+    let lines: Vec<&str> = md.lines().collect();
+    let heading = lines
+        .iter()
+        .position(|l| l.starts_with("`repo.secrets.aws-access-key` "))
+        .unwrap_or_else(|| panic!("no findings of the secrets check in:\n{md}"));
+    let listed: Vec<&str> = lines[heading + 2..]
+        .iter()
+        .copied()
+        .take_while(|l| l.starts_with("- "))
+        .collect();
+    // As fixtures/waivers/expected.toml says: the inline directive and the
+    // path-narrowed `legacy-key` cover one key each; the other two fail.
+    assert_eq!(
+        listed,
+        [
+            "- `app/fixture.py:3:11` AWS access key id committed `AKIA****************` (waived by `inline:app/fixture.py:2`)",
+            "- `app/fixture.py:5:16` AWS access key id committed `AKIA****************`",
+            "- `app/settings.py:2:11` AWS access key id committed `AKIA****************`",
+            "- `legacy/settings.py:2:12` AWS access key id committed `AKIA****************` (waived by `legacy-key`)",
+        ],
+        "{md}"
+    );
+    // `docker.pinned-base-image` has one finding, waived by `base-image`: it
+    // is the one waived check, and appears among neither the failing nor the gated.
+    for want in [
+        "Checks: 1 pass · 6 fail · 0 error · 11 not applicable · 1 waived",
+        "Gated: `docker.non-root`, `repo.secrets.aws-access-key`",
+        "### Failing checks (6)",
+        "Waived findings: 3",
+    ] {
+        assert!(lines.contains(&want), "missing `{want}` in:\n{md}");
+    }
+    let failing_rows: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| {
+            ["critical", "high", "medium", "low"]
+                .iter()
+                .any(|s| l.starts_with(&format!("| {s} |")))
+        })
+        .collect();
+    assert_eq!(failing_rows.len(), 6, "{md}");
+    assert!(
+        !failing_rows
+            .iter()
+            .any(|r| r.contains("docker.pinned-base-image")),
+        "{md}"
+    );
 }
 
 #[test]

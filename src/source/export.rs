@@ -564,7 +564,9 @@ fn parse_item(
     let Some(keep) = projection else {
         return serde_json::from_slice(raw);
     };
-    let mut de = serde_json::Deserializer::from_slice(raw);
+    // The members skipped are never decoded, so their UTF-8 is checked here.
+    let text = json_scan::utf8(raw).map_err(<serde_json::Error as serde::de::Error>::custom)?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let value = Projected(keep).deserialize(&mut de)?;
     de.end()?;
     Ok(value)
@@ -632,4 +634,25 @@ fn read_yaml<T: Send>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12: the members a projection skips are never decoded by
+    /// serde_json, so an item that is not UTF-8 in one of them is refused
+    /// before it, as it would be read in full.
+    #[test]
+    fn issue_12_a_projected_item_not_utf8_where_it_is_skipped_is_refused() {
+        let keep = BTreeSet::from(["id".to_owned()]);
+        let broken = b"{\"id\":1,\"note\":\"\xC3]\"}";
+        assert!(parse_item(broken, None).is_err());
+        let e = parse_item(broken, Some(&keep)).unwrap_err();
+        assert_eq!(e.to_string(), "invalid UTF-8 at line 1 column 17");
+        assert_eq!(
+            parse_item(br#"{"id":1,"note":"\u00e9"}"#, Some(&keep)).unwrap(),
+            serde_json::json!({"id": 1})
+        );
+    }
 }

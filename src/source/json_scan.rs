@@ -16,6 +16,26 @@ use std::ops::Range;
 pub const BLOCK: usize = 16 * 1024 * 1024;
 const READ: usize = 4 * 1024 * 1024;
 
+/// How much is read, and how many bytes of items are handed over, at a time.
+/// Only tests choose other sizes than the defaults: small ones put a block
+/// or read boundary inside every item and every separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    /// Bytes read at least at a time (at least 1).
+    pub read: usize,
+    /// Bytes of items after which a block is handed over.
+    pub block: usize,
+}
+
+impl Default for Sizes {
+    fn default() -> Self {
+        Sizes {
+            read: READ,
+            block: BLOCK,
+        }
+    }
+}
+
 /// Where the population is, in a document held whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
@@ -75,7 +95,20 @@ pub enum Opened<R> {
 }
 
 /// Reads from `reader` until the value at `path` starts.
-pub fn open<R: Read>(mut reader: R, path: &[String]) -> Result<Opened<R>, ScanError> {
+pub fn open<R: Read>(reader: R, path: &[String]) -> Result<Opened<R>, ScanError> {
+    open_sized(reader, path, Sizes::default())
+}
+
+/// [`open`], reading and handing over items in `sizes`.
+pub fn open_sized<R: Read>(
+    mut reader: R,
+    path: &[String],
+    sizes: Sizes,
+) -> Result<Opened<R>, ScanError> {
+    let sizes = Sizes {
+        read: sizes.read.max(1),
+        ..sizes
+    };
     let mut buf = Vec::new();
     let mut eof = false;
     loop {
@@ -93,6 +126,7 @@ pub fn open<R: Read>(mut reader: R, path: &[String]) -> Result<Opened<R>, ScanEr
                     done: false,
                     next_index: 0,
                     top_keys: Vec::new(),
+                    sizes,
                 };
                 return Ok(Opened::Stream(Box::new(stream)));
             }
@@ -102,7 +136,7 @@ pub fn open<R: Read>(mut reader: R, path: &[String]) -> Result<Opened<R>, ScanEr
                 read_to_end(&mut reader, &mut buf)?;
                 return Ok(Opened::Whole(buf));
             }
-            Err(Stop::Incomplete) if !eof => eof = read_more(&mut reader, &mut buf)?,
+            Err(Stop::Incomplete) if !eof => eof = read_more(&mut reader, &mut buf, sizes.read)?,
             Err(_) => {
                 read_to_end(&mut reader, &mut buf)?;
                 return Err(explain(&buf));
@@ -132,6 +166,7 @@ pub struct ItemStream<R> {
     done: bool,
     next_index: usize,
     top_keys: Vec<String>,
+    sizes: Sizes,
 }
 
 impl<R: Read> ItemStream<R> {
@@ -155,7 +190,7 @@ impl<R: Read> ItemStream<R> {
                         items
                             .first()
                             .map_or(range.start, |r: &Range<usize>| r.start),
-                    ) >= BLOCK;
+                    ) >= self.sizes.block;
                     items.push(range);
                     if long_enough {
                         break;
@@ -173,7 +208,7 @@ impl<R: Read> ItemStream<R> {
                     if !items.is_empty() {
                         break;
                     }
-                    self.eof = read_more(&mut self.reader, &mut self.buf)?;
+                    self.eof = read_more(&mut self.reader, &mut self.buf, self.sizes.read)?;
                 }
                 Err(_) => {
                     let mut rest = std::mem::take(&mut self.buf);
@@ -206,12 +241,12 @@ impl<R: Read> ItemStream<R> {
     }
 }
 
-/// Reads more into `buf`: at least `READ` bytes, and as much as it holds, so
+/// Reads more into `buf`: at least `read` bytes, and as much as it holds, so
 /// a long prefix before the population (a plan's `planned_values`) is
 /// rescanned a logarithmic number of times, not once per read.
-fn read_more(reader: &mut impl Read, buf: &mut Vec<u8>) -> Result<bool, ScanError> {
+fn read_more(reader: &mut impl Read, buf: &mut Vec<u8>, read: usize) -> Result<bool, ScanError> {
     let start = buf.len();
-    buf.resize(start + READ.max(start), 0);
+    buf.resize(start + read.max(start), 0);
     let mut filled = start;
     while filled < buf.len() {
         match reader.read(buf.get_mut(filled..).unwrap_or_default()) {
@@ -252,12 +287,30 @@ fn validate_outside(prefix: &[u8], suffix: &[u8]) -> Result<Vec<String>, ScanErr
 
 /// Parses the whole document without keeping it; its top-level keys if an object.
 pub fn validate(bytes: &[u8]) -> Result<Vec<String>, ScanError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let text = utf8(bytes).map_err(ScanError::Invalid)?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let keys = de::Deserializer::deserialize_any(&mut de, TopKeys)
         .map_err(|e| ScanError::Invalid(super::first_line(&e.to_string())))?;
     de.end()
         .map_err(|e| ScanError::Invalid(super::first_line(&e.to_string())))?;
     Ok(keys)
+}
+
+/// The bytes as text, or where they stop being UTF-8. JSON is UTF-8, but
+/// serde_json checks that only in the strings it keeps: a string skipped
+/// with `IgnoredAny`, as validation skips every value, is never decoded, so
+/// a document that is not UTF-8 there would pass (issue 12).
+pub fn utf8(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let before = bytes.get(..e.valid_up_to()).unwrap_or_default();
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let column = before.len() - line_start + 1;
+        format!("invalid UTF-8 at line {line} column {column}")
+    })
 }
 
 /// Collects an object's keys, ignoring everything else.

@@ -6,7 +6,9 @@
 //! their kind ([`kinds`], one file each) says.
 
 pub mod export;
-mod json_scan;
+// Public for tests/json_scan.rs only, which checks it against serde_json.
+#[doc(hidden)]
+pub mod json_scan;
 mod k8s;
 pub mod kinds;
 pub mod projection;
