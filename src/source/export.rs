@@ -460,7 +460,7 @@ fn read_json<T: Send>(
                 }
                 Err(ScanError::Missing) => (
                     None,
-                    json_scan::validate(&bytes).map_err(scan_error)?,
+                    json_scan::validate(&bytes, pointer.segments().len()).map_err(scan_error)?,
                     Vec::new(),
                 ),
                 Err(e) => return Err(scan_error(e)),

@@ -64,21 +64,29 @@ pub fn locate(bytes: &[u8], path: &[String]) -> Result<Located, ScanError> {
         eof: true,
     };
     let root = scan.ws(0);
-    let target = scan.descend(root, path).map_err(|_| explain(bytes))?;
+    let target = scan
+        .descend(root, path)
+        .map_err(|_| explain(bytes, path.len()))?;
     let Some(start) = target else {
         // Report a malformed document as such, not as a missing pointer.
-        validate(bytes)?;
+        validate(bytes, path.len())?;
         return Err(ScanError::Missing);
     };
-    let end = scan.skip_value(start).map_err(|_| explain(bytes))?;
+    let end = scan
+        .skip_value(start)
+        .map_err(|_| explain(bytes, path.len()))?;
     let (items, single) = if bytes.get(start) == Some(&b'[') {
-        (scan.items(start).map_err(|_| explain(bytes))?, false)
+        (
+            scan.items(start).map_err(|_| explain(bytes, path.len()))?,
+            false,
+        )
     } else {
         (std::iter::once(start..end).collect(), true)
     };
     let top_keys = validate_outside(
         bytes.get(..start).unwrap_or_default(),
         bytes.get(end..).unwrap_or_default(),
+        path.len(),
     )?;
     Ok(Located {
         items,
@@ -127,6 +135,7 @@ pub fn open_sized<R: Read>(
                     next_index: 0,
                     top_keys: Vec::new(),
                     sizes,
+                    depth: path.len(),
                 };
                 return Ok(Opened::Stream(Box::new(stream)));
             }
@@ -139,7 +148,7 @@ pub fn open_sized<R: Read>(
             Err(Stop::Incomplete) if !eof => eof = read_more(&mut reader, &mut buf, sizes.read)?,
             Err(_) => {
                 read_to_end(&mut reader, &mut buf)?;
-                return Err(explain(&buf));
+                return Err(explain(&buf, path.len()));
             }
         }
     }
@@ -167,6 +176,8 @@ pub struct ItemStream<R> {
     next_index: usize,
     top_keys: Vec<String>,
     sizes: Sizes,
+    /// Levels of objects above the population, where a key may not repeat.
+    depth: usize,
 }
 
 impl<R: Read> ItemStream<R> {
@@ -200,7 +211,7 @@ impl<R: Read> ItemStream<R> {
                     self.done = true;
                     let mut suffix = self.buf.get(after..).unwrap_or_default().to_vec();
                     read_to_end(&mut self.reader, &mut suffix)?;
-                    self.top_keys = validate_outside(&self.prefix, &suffix)?;
+                    self.top_keys = validate_outside(&self.prefix, &suffix, self.depth)?;
                     break;
                 }
                 Err(Stop::Incomplete) if !self.eof => {
@@ -213,7 +224,7 @@ impl<R: Read> ItemStream<R> {
                 Err(_) => {
                     let mut rest = std::mem::take(&mut self.buf);
                     read_to_end(&mut self.reader, &mut rest)?;
-                    return Err(explain(&rest));
+                    return Err(explain(&rest, self.depth));
                 }
             }
         }
@@ -268,8 +279,8 @@ fn read_to_end(reader: &mut impl Read, buf: &mut Vec<u8>) -> Result<(), ScanErro
         .map_err(|e| ScanError::Io(e.to_string()))
 }
 
-fn explain(bytes: &[u8]) -> ScanError {
-    match validate(bytes) {
+fn explain(bytes: &[u8], depth: usize) -> ScanError {
+    match validate(bytes, depth) {
         Err(e) => e,
         Ok(_) => ScanError::Invalid("unexpected structure".to_owned()),
     }
@@ -277,19 +288,23 @@ fn explain(bytes: &[u8]) -> ScanError {
 
 /// Validates the document around the population (replaced by `[]`) and
 /// returns its top-level keys.
-fn validate_outside(prefix: &[u8], suffix: &[u8]) -> Result<Vec<String>, ScanError> {
+fn validate_outside(prefix: &[u8], suffix: &[u8], depth: usize) -> Result<Vec<String>, ScanError> {
     let mut outside = Vec::with_capacity(prefix.len() + 2 + suffix.len());
     outside.extend_from_slice(prefix);
     outside.extend_from_slice(b"[]");
     outside.extend_from_slice(suffix);
-    validate(&outside)
+    validate(&outside, depth)
 }
 
-/// Parses the whole document without keeping it; its top-level keys if an object.
-pub fn validate(bytes: &[u8]) -> Result<Vec<String>, ScanError> {
+/// Parses the whole document without keeping it; its top-level keys if an
+/// object. A key repeated in an object of the first `depth` levels (those a
+/// pointer of that length passes through) is refused: the scan takes the
+/// first `Users`, serde_json and jq the last, so such a document would show
+/// one population to assay and another to the next reader.
+pub fn validate(bytes: &[u8], depth: usize) -> Result<Vec<String>, ScanError> {
     let text = utf8(bytes).map_err(ScanError::Invalid)?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let keys = de::Deserializer::deserialize_any(&mut de, TopKeys)
+    let keys = de::Deserializer::deserialize_any(&mut de, TopKeys { depth })
         .map_err(|e| ScanError::Invalid(super::first_line(&e.to_string())))?;
     de.end()
         .map_err(|e| ScanError::Invalid(super::first_line(&e.to_string())))?;
@@ -313,8 +328,30 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, String> {
     })
 }
 
-/// Collects an object's keys, ignoring everything else.
-struct TopKeys;
+/// Collects an object's keys, ignoring everything else but keys repeated in
+/// the objects of the first `depth` levels.
+#[derive(Clone, Copy)]
+struct TopKeys {
+    depth: usize,
+}
+
+impl<'de> de::DeserializeSeed<'de> for TopKeys {
+    type Value = Vec<String>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl TopKeys {
+    /// What reads the values one level down: this check while levels remain.
+    fn below(self) -> Option<TopKeys> {
+        self.depth
+            .checked_sub(1)
+            .filter(|&d| d > 0)
+            .map(|depth| TopKeys { depth })
+    }
+}
 
 impl<'de> Visitor<'de> for TopKeys {
     type Value = Vec<String>;
@@ -325,15 +362,29 @@ impl<'de> Visitor<'de> for TopKeys {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<String>, A::Error> {
         let mut keys = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            map.next_value::<IgnoredAny>()?;
+            match self.below() {
+                Some(below) => drop(map.next_value_seed(below)?),
+                None => drop(map.next_value::<IgnoredAny>()?),
+            }
+            if self.depth > 0 && !seen.insert(key.clone()) {
+                let shown: String = key.chars().take(64).collect();
+                return Err(de::Error::custom(format!(
+                    "the key `{}` appears twice in one object: readers differ on which one counts",
+                    shown.escape_debug()
+                )));
+            }
             keys.push(key);
         }
         Ok(keys)
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        match self.below() {
+            Some(below) => while seq.next_element_seed(below)?.is_some() {},
+            None => while seq.next_element::<IgnoredAny>()?.is_some() {},
+        }
         Ok(Vec::new())
     }
 
@@ -580,6 +631,42 @@ mod tests {
         assert!(locate(DOC, &path(&["meta", "s"])).unwrap().single);
         let by_index = locate(DOC, &path(&["Users", "0", "u"])).unwrap();
         assert_eq!(texts(DOC, &by_index.items), ["1", r#"{"x": "]}"}"#]);
+    }
+
+    /// The scan takes the first `Users`, serde_json and jq the last: a
+    /// document that repeats a key on the pointer's way is refused, whole or
+    /// streamed, while repeats inside items are left to serde_json.
+    #[test]
+    fn a_key_repeated_above_the_population_is_refused() {
+        let twice = br#"{"Users": [1], "meta": {}, "Users": [2]}"#;
+        let deep = br#"{"a": {"b": [1], "b": [2]}}"#;
+        for (doc, p) in [(&twice[..], &["Users"][..]), (deep, &["a", "b"])] {
+            let Err(ScanError::Invalid(message)) = locate(doc, &path(p)) else {
+                unreachable!("{p:?} accepted");
+            };
+            assert!(message.contains("appears twice"), "{message}");
+            let sizes = Sizes { read: 1, block: 1 };
+            let streamed = match open_sized(doc, &path(p), sizes) {
+                Ok(Opened::Stream(mut stream)) => loop {
+                    match stream.next_block(Vec::new()) {
+                        Ok(Some(_)) => {}
+                        other => break other.map(|_| ()),
+                    }
+                },
+                Ok(Opened::Whole(bytes)) => locate(&bytes, &path(p)).map(|_| ()),
+                Err(e) => Err(e),
+            };
+            assert!(matches!(streamed, Err(ScanError::Invalid(_))), "{p:?}");
+        }
+        // Missing, the pointer's way still may not repeat a key.
+        assert!(matches!(
+            locate(br#"{"a": 1, "a": 2}"#, &path(&["Users"])),
+            Err(ScanError::Invalid(_))
+        ));
+        // Below the population, and inside items, repeats are serde_json's to read.
+        let inside = br#"{"Users": [{"s": "A", "s": "B"}], "x": {"y": 1, "y": 2}}"#;
+        assert_eq!(locate(inside, &path(&["Users"])).unwrap().items.len(), 1);
+        assert!(validate(br#"[{"a": 1, "a": 2}]"#, 0).is_ok());
     }
 
     #[test]
