@@ -5,7 +5,7 @@
 use crate::engine;
 use crate::explain::{self, Listing};
 use crate::inputs::Input;
-use crate::load::{self, Loaded};
+use crate::load::Loaded;
 use crate::model::Severity;
 use crate::report::{self, Format, Report};
 use crate::risk::RiskOptions;
@@ -67,9 +67,10 @@ pub enum Command {
         /// Project directory whose definitions extend the built-in ones.
         #[arg(default_value = ".")]
         path: PathBuf,
-        /// Only this check's examples.
-        #[arg(long, value_name = "ID")]
-        check: Option<String>,
+        /// Only the examples of the checks this glob matches (repeatable), as
+        /// `check --check` takes them: `repo.secrets.*`.
+        #[arg(long, value_name = "PATTERN")]
+        check: Vec<String>,
         /// Fail when a check has no examples.
         #[arg(long)]
         require_examples: bool,
@@ -173,6 +174,13 @@ pub struct EvidenceArgs {
     /// written either way). Checks that could not be evaluated always fail.
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: SeverityArg,
+    /// Exit 1 when fewer than PCT% of a selected framework's controls were
+    /// evaluated, as for `check` (the bundle is written either way).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub fail_coverage_below: Option<f64>,
+    /// No progress and no summary line: the exit code, the bundle and errors only.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Output formats, as the command line names them.
@@ -279,7 +287,7 @@ pub struct EvalArgs {
     pub framework: Vec<String>,
     /// Run only the checks whose id matches this glob (repeatable), e.g.
     /// `repo.secrets.*`; a pattern that matches no check exits 2.
-    #[arg(long = "check", value_name = "ID")]
+    #[arg(long = "check", value_name = "PATTERN")]
     pub checks: Vec<String>,
     /// Read an export of this kind from this file (repeatable), e.g.
     /// `aws.iam.credential-report=report.csv`; adds to the exports of `assay.toml`.
@@ -362,9 +370,7 @@ pub fn run(cli: Cli) -> Exit {
             path,
             check,
             require_examples,
-        } => with_catalog(&path, |loaded| {
-            test(loaded, check.as_deref(), require_examples)
-        }),
+        } => test(&path, &check, require_examples),
         Command::Merge {
             reports,
             format,
@@ -610,11 +616,14 @@ fn evidence(args: &EvidenceArgs) -> Exit {
         None => None,
     };
     let risk = args.eval.risk(crate::risk::simulate::CHECK_TRIALS, None);
-    let gate = crate::gate::Rule::fail_on(args.fail_on.into());
+    let gate = crate::gate::Rule {
+        fail_on: args.fail_on.into(),
+        coverage: args.fail_coverage_below,
+    };
     let Ok(options) = args.eval.options(gate, Some(args.copy_limit), risk) else {
         return Exit::Usage;
     };
-    let done = match evaluate(&options, false) {
+    let done = match evaluate(&options, args.quiet) {
         Ok(done) => done,
         Err(exit) => return exit,
     };
@@ -637,12 +646,14 @@ fn evidence(args: &EvidenceArgs) -> Exit {
     let signed = key
         .map(|k| format!(", signed by key {}", k.keyid()))
         .unwrap_or_default();
-    eprintln!(
-        "evidence bundle written to {}: {} files, {} inputs hashed{signed}",
-        args.out.display(),
-        bundle.files.len(),
-        inputs
-    );
+    if !args.quiet {
+        eprintln!(
+            "evidence bundle written to {}: {} files, {} inputs hashed{signed}",
+            args.out.display(),
+            bundle.files.len(),
+            inputs
+        );
+    }
     gate_exit(&report)
 }
 
@@ -726,19 +737,17 @@ fn risks(args: &RisksArgs) -> Exit {
     }
 }
 
-fn test(loaded: &Loaded, only: Option<&str>, require_examples: bool) -> Exit {
-    if let Some(id) = only
-        && !loaded.catalog.checks.contains_key(id)
-    {
-        let known = loaded.catalog.checks.keys().map(|k| k.as_str());
-        diagnostic(&explain::UnknownId {
-            id: id.to_owned(),
-            help: load::suggest(id, known),
-        });
+/// `assay test`: every selected check's examples, exit 1 if one misbehaves.
+fn test(path: &std::path::Path, patterns: &[String], require_examples: bool) -> Exit {
+    let Some(mut loaded) = load_or_report(path) else {
+        return Exit::Usage;
+    };
+    if let Err(e) = run::select_checks(&mut loaded, patterns) {
+        diagnostic(&e);
         return Exit::Usage;
     }
-    let results = crate::policy_test::run(&loaded.catalog, only);
-    let (text, ok) = report::examples::render(&loaded.catalog, &results, only, require_examples);
+    let results = crate::policy_test::run(&loaded.catalog);
+    let (text, ok) = report::examples::render(&loaded.catalog, &results, require_examples);
     print(&text);
     if ok { Exit::Success } else { Exit::Failed }
 }

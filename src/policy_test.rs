@@ -36,12 +36,11 @@ impl ExampleResult {
     }
 }
 
-/// Runs the examples of every check whose id matches `only` (all when `None`).
-pub fn run(catalog: &Catalog, only: Option<&str>) -> Vec<ExampleResult> {
+/// Runs the examples of every check in the catalog (already narrowed by `--check`).
+pub fn run(catalog: &Catalog) -> Vec<ExampleResult> {
     let work: Vec<(&Check, &Example)> = catalog
         .checks
         .values()
-        .filter(|c| only.is_none_or(|id| c.id.as_str() == id))
         .flat_map(|c| c.examples.iter().map(move |e| (c, e)))
         .collect();
     work.par_iter()

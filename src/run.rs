@@ -253,9 +253,13 @@ fn select_frameworks(
         .collect()
 }
 
-/// Keeps the checks `--check` patterns select; a pattern that selects nothing
-/// is an error, never a run that silently checks less.
-fn select_checks(loaded: &mut Loaded, patterns: &[String]) -> Result<(), UnknownSelection> {
+/// Keeps the checks `--check` patterns select (all of them when there are
+/// none); a pattern that selects nothing is an error, never a run that
+/// silently checks less.
+pub fn select_checks(loaded: &mut Loaded, patterns: &[String]) -> Result<(), UnknownSelection> {
+    if patterns.is_empty() {
+        return Ok(());
+    }
     let mut matchers = Vec::with_capacity(patterns.len());
     for pattern in patterns {
         let glob = globset::Glob::new(pattern).map_err(|e| UnknownSelection {

@@ -79,7 +79,7 @@ fn every_built_in_check_has_passing_and_failing_examples_that_behave() {
             );
         }
     }
-    let results = assay::policy_test::run(&catalog, None);
+    let results = assay::policy_test::run(&catalog);
     let bad: Vec<String> = results
         .iter()
         .filter(|r| !r.passed())

@@ -142,6 +142,17 @@ fn recorded_outputs_keep_their_meaning() {
     );
     assert_says("risks-top", "stdout", &["top 2 of 25"]);
     assert_says(
+        "check-coverage-below",
+        "stdout",
+        &["gate: FAILED (fail-on critical): cis-v8 coverage 5.2% below 50%"],
+    );
+    assert_says(
+        "demo-markdown",
+        "stdout",
+        &["console user without MFA: `/mfa_active` must be \"true\""],
+    );
+    assert_says("test-glob", "stdout", &["12 examples of 2 checks"]);
+    assert_says(
         "risks-framework",
         "stdout",
         &["controls counted from: beta", "beta:BE-1"],

@@ -73,6 +73,55 @@ fn a_bundle_round_trips_through_verify() {
     assert_eq!(names.len(), 1);
 }
 
+/// Issue 13: `evidence` takes `check`'s `-q` and `--fail-coverage-below`.
+#[test]
+fn quiet_evidence_writes_the_bundle_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("acme.tar.gz");
+    let run = write_demo(out.to_str().unwrap(), &["-q"]);
+    assert_eq!(text(&run), "");
+    assert!(files_of(&out).contains_key("manifest.json"));
+
+    // The demo without its failing checks passes, unless coverage is asked for.
+    let only = ["--check", "repo.codeowners"];
+    let passing = assay(
+        &[
+            &["evidence", DEMO, "--as-of", AS_OF, "-q", "--out"][..],
+            &[out.to_str().unwrap()],
+            &only,
+        ]
+        .concat(),
+    );
+    assert_eq!(passing.status.code(), Some(0), "{}", text(&passing));
+    let below = assay(
+        &[
+            &[
+                "evidence",
+                DEMO,
+                "--as-of",
+                AS_OF,
+                "-q",
+                "--fail-coverage-below",
+                "90",
+            ][..],
+            &["--out", out.to_str().unwrap()],
+            &only,
+        ]
+        .concat(),
+    );
+    assert_eq!(below.status.code(), Some(1), "{}", text(&below));
+    let manifest: Value = serde_json::from_slice(&files_of(&out)["report.json"]).unwrap();
+    assert_eq!(manifest["gate"]["passed"], false);
+    assert!(
+        !manifest["gate"]["coverage_below"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        manifest["gate"]
+    );
+}
+
 #[test]
 fn the_bundle_holds_what_an_auditor_asks_for() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,7 +9,6 @@ use std::fmt::Write;
 pub fn render(
     catalog: &Catalog,
     results: &[ExampleResult],
-    only: Option<&str>,
     require_examples: bool,
 ) -> (String, bool) {
     let mut by_check: BTreeMap<&str, Vec<&ExampleResult>> = BTreeMap::new();
@@ -42,7 +41,7 @@ pub fn render(
         .checks
         .keys()
         .map(|k| k.as_str())
-        .filter(|id| only.is_none_or(|o| o == *id) && !by_check.contains_key(id))
+        .filter(|id| !by_check.contains_key(id))
         .collect();
     if !missing.is_empty() {
         let _ = writeln!(out, "no examples: {}", missing.join(", "));

@@ -80,6 +80,15 @@ fn heading(out: &mut String, report: &Report) {
             more(gate.gated.len(), MAX_CHECKS, "")
         );
     }
+    for s in &gate.coverage_below {
+        let _ = writeln!(
+            out,
+            "Coverage: {} evaluated {}% of its controls, below the required {}%\n",
+            code(&s.framework, false),
+            s.percent,
+            s.required
+        );
+    }
     let c = &report.summary.checks;
     let _ = writeln!(
         out,
@@ -140,7 +149,7 @@ fn failing_table(out: &mut String, failing: &[&CheckReport]) {
         let r = &check.result;
         let first = match (r.findings.first(), r.errors.first()) {
             (Some(f), _) => code(&f.location(), true),
-            (None, Some(e)) => format!("error: {}", esc(&e.message)),
+            (None, Some(e)) => format!("error: {}", prose(&e.message)),
             (None, None) => String::new(),
         };
         let _ = writeln!(
@@ -226,7 +235,7 @@ fn findings(out: &mut String, failing: &[&CheckReport]) {
 }
 
 fn finding(f: &Finding) -> String {
-    let mut line = format!("{} {}", code(&f.location(), false), esc(&f.message));
+    let mut line = format!("{} {}", code(&f.location(), false), prose(&f.message));
     if let Some(x) = &f.excerpt {
         let _ = write!(line, " {}", code(x, false));
     }
@@ -302,6 +311,24 @@ fn esc(s: &str) -> String {
 
 /// A code span: shown verbatim, fenced by more backticks than it holds.
 /// In a table a pipe must still be escaped, even inside the span.
+/// A message in which `backticked` parts are code: those become code spans
+/// and the rest is escaped text. Unpaired backticks leave it all text.
+fn prose(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return esc(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| match i % 2 {
+            0 => esc(part),
+            _ if part.is_empty() => String::new(),
+            _ => code(part, false),
+        })
+        .collect()
+}
+
 fn code(s: &str, in_table: bool) -> String {
     let mut text = flatten(s);
     if in_table {
@@ -328,6 +355,19 @@ mod tests {
             esc("a | b <script> `x` *y*\nz"),
             "a \\| b &lt;script&gt; \\`x\\` \\*y\\* z"
         );
+    }
+
+    #[test]
+    fn backticked_parts_of_a_message_are_code() {
+        assert_eq!(
+            prose("without MFA: `/mfa_active` must be \"true\""),
+            "without MFA: `/mfa_active` must be \"true\""
+        );
+        assert_eq!(prose("a_b `c|d` *e*"), "a\\_b `c|d` \\*e\\*");
+        // Unpaired: all text, the backtick escaped.
+        assert_eq!(prose("it's `odd"), "it's \\`odd");
+        // A span cannot be closed early by what it holds.
+        assert_eq!(prose("`a` and ``"), "`a` and ");
     }
 
     #[test]
