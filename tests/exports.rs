@@ -330,3 +330,63 @@ fn a_roster_column_missing_under_its_configured_name_is_an_error_that_names_both
         "{message}"
     );
 }
+
+/// Issue 13: an export declared in `assay.toml` is cited relative to the
+/// project directory, as written there, wherever assay runs from; one given
+/// with `--export` as typed.
+#[test]
+fn export_paths_do_not_depend_on_the_working_directory() {
+    let findings = |cwd: &Path, project: &str, extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .current_dir(cwd)
+            .args([
+                "check",
+                project,
+                "--format",
+                "json",
+                "--as-of",
+                "2026-11-20",
+            ])
+            .args(["--check", "aws.iam.console-mfa"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let report = json(&String::from_utf8(out.stdout).unwrap());
+        let paths: Vec<String> = check(&report, "aws.iam.console-mfa")["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_owned())
+            .collect();
+        let files = report["exports"][0]["files"].clone();
+        (paths, files)
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let from_root = findings(root, "examples/acme", &[]);
+    let from_inside = findings(&root.join("examples/acme"), ".", &[]);
+    let from_examples = findings(&root.join("examples"), "acme", &[]);
+    assert_eq!(
+        from_root.0,
+        [
+            "exports/credential-report.csv",
+            "exports/credential-report.csv"
+        ]
+    );
+    assert_eq!(from_root, from_inside);
+    assert_eq!(from_root, from_examples);
+    assert_eq!(
+        from_root.1,
+        serde_json::json!(["exports/credential-report.csv"])
+    );
+
+    // `--export` paths are the user's own, cited as typed.
+    let typed = findings(
+        &root.join("examples"),
+        "../fixtures/repos/good",
+        &[
+            "--export",
+            "aws.iam.credential-report=acme/exports/credential-report.csv",
+        ],
+    );
+    assert_eq!(typed.0[0], "acme/exports/credential-report.csv");
+}

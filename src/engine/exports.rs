@@ -16,7 +16,13 @@ pub struct ExportTarget {
     pub kind: String,
     /// The path or glob as declared.
     pub path: String,
+    /// The files it matched, as findings cite them: relative to the project
+    /// directory for an export declared in `assay.toml` (like the path
+    /// there), as typed for `--export`; never relative to where assay runs.
     pub files: Vec<String>,
+    /// The same files as opened, for the evidence bundle's digests.
+    #[serde(skip)]
+    pub opened: Vec<std::path::PathBuf>,
     /// Records read from the files, for the first population streamed.
     pub records: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,6 +54,7 @@ pub(super) fn evaluate(
             kind: spec.kind.name().to_owned(),
             path: spec.path.clone(),
             files: Vec::new(),
+            opened: Vec::new(),
             records: 0,
             error: None,
         };
@@ -62,7 +69,8 @@ pub(super) fn evaluate(
             }
             Ok(files) => {
                 for file in files {
-                    let display = file.display().to_string();
+                    let shown = file.strip_prefix(&spec.base).unwrap_or(&file);
+                    let display = crate::name::display_name(shown);
                     let records = evaluate_file(
                         planned,
                         spec,
@@ -73,6 +81,7 @@ pub(super) fn evaluate(
                     );
                     target.records += records;
                     target.files.push(display);
+                    target.opened.push(file);
                 }
             }
         }

@@ -85,14 +85,14 @@ fn export_inputs(
     checks: &[CheckResult],
     copy_limit: u64,
 ) -> std::io::Result<Vec<KeptInput>> {
-    let files: Vec<(&ExportTarget, &String)> = exports
+    let files: Vec<(&ExportTarget, &std::path::PathBuf)> = exports
         .iter()
-        .flat_map(|t| t.files.iter().map(move |f| (t, f)))
+        .flat_map(|t| t.opened.iter().map(move |f| (t, f)))
         .collect();
     files
         .par_iter()
         .map(|(target, file)| {
-            let (size, sha256, copy) = hash_file(Path::new(file.as_str()), copy_limit)?;
+            let (size, sha256, copy) = hash_file(file, copy_limit)?;
             let users: Vec<CheckId> = checks
                 .iter()
                 .filter(|c| c.sources.iter().any(|s| s == &target.kind))
@@ -101,7 +101,7 @@ fn export_inputs(
             Ok(KeptInput {
                 input: Input {
                     kind: InputKind::Export,
-                    path: relative(dir, file),
+                    path: relative(dir, &file.to_string_lossy()),
                     size,
                     sha256,
                 },
