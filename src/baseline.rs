@@ -154,17 +154,27 @@ pub fn apply(report: &mut Report, baseline: &Baseline) {
         .filter(|c| c.result.findings_omitted > 0)
         .map(|c| &c.result.id)
         .collect();
-    let fixed: Vec<Entry> = baseline
+    // Only a check that ran and judged all its inputs can say a finding is
+    // gone: one skipped by `--since`, left out by `--check` or that could not
+    // read an input has no verdict on its baseline findings.
+    let judged: BTreeSet<&CheckId> = report
+        .checks
+        .iter()
+        .filter(|c| c.result.status != Status::Error && c.result.errors.is_empty())
+        .map(|c| &c.result.id)
+        .collect();
+    let (fixed, not_evaluated): (Vec<Entry>, Vec<Entry>) = baseline
         .findings
         .iter()
         .filter(|e| !present.contains(&e.fingerprint) && !incomplete.contains(&e.check))
         .cloned()
-        .collect();
+        .partition(|e| judged.contains(&e.check));
     report.baseline = Some(BaselineReport {
         source: baseline.source.clone(),
         new,
         unchanged,
         fixed,
+        not_evaluated,
         regressions,
     });
 }

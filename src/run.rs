@@ -175,7 +175,8 @@ struct InputError(String);
 /// builds the report, masking every secret repository text carried into it.
 pub fn report(done: Evaluated, options: &RunOptions) -> Report {
     let loaded = &done.selected.loaded;
-    let risks = risk::analyse(&loaded.catalog, &done.evaluation.frameworks, options.risk);
+    let mut risks = risk::analyse(&loaded.catalog, &done.evaluation.frameworks, options.risk);
+    risks.partial = partial(options, done.selected.since.as_ref());
     let info = RunInfo {
         catalog: &loaded.catalog,
         project: &loaded.project,
@@ -194,6 +195,25 @@ pub fn report(done: Evaluated, options: &RunOptions) -> Report {
     // delay the exit code.
     std::mem::forget((done.tree, done.selected.loaded));
     report
+}
+
+/// Why a run judged only part of its checks, for the risk analysis to say.
+fn partial(options: &RunOptions, since: Option<&SinceReport>) -> Option<String> {
+    let skipped = since.map_or(0, |s| s.skipped.len());
+    match (options.checks.is_empty(), skipped) {
+        (true, 0) => None,
+        (true, n) => Some(format!(
+            "`--since` skipped {n} checks whose inputs did not change"
+        )),
+        (false, 0) => Some(format!(
+            "only the checks `--check {}` selects ran",
+            options.checks.join(" --check ")
+        )),
+        (false, n) => Some(format!(
+            "only the checks `--check {}` selects ran, and `--since` skipped {n} of them",
+            options.checks.join(" --check ")
+        )),
+    }
 }
 
 /// An evidence bundle of a run, and the report it holds.

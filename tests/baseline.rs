@@ -224,3 +224,52 @@ fn an_unwritable_baseline_is_a_usage_error_naming_it() {
         String::from_utf8_lossy(&out.stderr).contains("cannot write `/nonexistent/dir/b.json`")
     );
 }
+
+/// Issue 13: a check that did not run has no verdict on its baseline
+/// findings. With `--check` (and so with `--since`, which selects checks the
+/// same way) the other checks' findings are "not evaluated", never "fixed".
+#[test]
+fn findings_of_checks_that_did_not_run_are_not_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("baseline.json");
+    let base = base.to_str().unwrap();
+    let demo = ["check", "examples/acme", "--as-of", "2026-11-20"];
+    let first = assay(&[&demo[..], &["--write-baseline", base]].concat());
+    assert_eq!(first.status.code(), Some(1));
+    let recorded: Value = serde_json::from_str(&std::fs::read_to_string(base).unwrap()).unwrap();
+    let all = recorded["findings"].as_array().unwrap();
+    let mfa = all
+        .iter()
+        .filter(|e| e["check"] == "aws.iam.console-mfa")
+        .count();
+    assert_eq!(mfa, 2);
+
+    let only = [
+        &demo[..],
+        &["--baseline", base, "--check", "aws.iam.console-mfa"],
+    ]
+    .concat();
+    let report = json(&assay(&[&only[..], &["--format", "json"]].concat()));
+    let b = &report["baseline"];
+    assert_eq!(b["unchanged"], 2, "{b}");
+    assert_eq!(b["fixed"], serde_json::json!([]), "{b}");
+    let not_evaluated = b["not_evaluated"].as_array().unwrap();
+    assert_eq!(not_evaluated.len(), all.len() - mfa, "{b}");
+    assert!(
+        not_evaluated
+            .iter()
+            .all(|e| e["check"] != "aws.iam.console-mfa")
+    );
+
+    let human = assay(&only);
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(text.contains(", 0 fixed"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "not evaluated: {} baseline findings of checks that did not run:",
+            all.len() - mfa
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("  fixed "), "{text}");
+}

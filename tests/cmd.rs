@@ -153,6 +153,13 @@ fn recorded_outputs_keep_their_meaning() {
     );
     assert_says("test-glob", "stdout", &["12 examples of 2 checks"]);
     assert_says(
+        "risks-partial",
+        "stdout",
+        &[
+            "partial: only the checks `--check aws.*` selects ran; controls whose checks did not run count for nothing",
+        ],
+    );
+    assert_says(
         "risks-framework",
         "stdout",
         &["controls counted from: beta", "beta:BE-1"],

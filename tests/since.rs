@@ -227,3 +227,43 @@ fn staged_deleted_mode_and_link_changes_count_and_nothing_else() {
         ]
     );
 }
+
+/// Issue 13: with `--since` and a baseline, the baseline findings of the
+/// checks skipped are "not evaluated", never "fixed".
+#[test]
+fn skipped_checks_leave_their_baseline_findings_not_evaluated() {
+    let dir = work_tree();
+    let base = dir.path().join("baseline.json");
+    let (_, full) = check(dir.path(), &["--write-baseline", base.to_str().unwrap()]);
+    let failing = full["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .count();
+    assert!(failing > 0, "the work tree has findings to record");
+    let recorded: Value = serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
+    let entries = recorded["findings"].as_array().unwrap().len();
+
+    let (_, r) = check(
+        dir.path(),
+        &["--since", "HEAD", "--baseline", base.to_str().unwrap()],
+    );
+    assert!(ids(&r).is_empty(), "nothing changed, nothing ran");
+    // The risk analysis of a partial run says so; that of a full one does not.
+    assert!(full["risks"].get("partial").is_none());
+    let partial = r["risks"]["partial"].as_str().unwrap_or_default();
+    assert!(partial.starts_with("`--since` skipped "), "{partial}");
+    assert_eq!(
+        r["baseline"]["fixed"],
+        serde_json::json!([]),
+        "{}",
+        r["baseline"]
+    );
+    assert_eq!(
+        r["baseline"]["not_evaluated"].as_array().map(Vec::len),
+        Some(entries),
+        "{}",
+        r["baseline"]
+    );
+}

@@ -230,6 +230,17 @@ fn baseline(out: &mut String, b: &super::BaselineReport) {
     for e in &b.fixed {
         let _ = writeln!(out, "  fixed      {} {}", e.check, e.location);
     }
+    if !b.not_evaluated.is_empty() {
+        let mut checks: Vec<&str> = b.not_evaluated.iter().map(|e| e.check.as_str()).collect();
+        checks.sort_unstable();
+        checks.dedup();
+        let _ = writeln!(
+            out,
+            "  not evaluated: {} baseline findings of checks that did not run: {}",
+            b.not_evaluated.len(),
+            checks.join(", ")
+        );
+    }
     for c in &b.regressions {
         let _ = writeln!(out, "  regressed  {c}: passed in the baseline, fails now");
     }

@@ -208,6 +208,13 @@ fn top_risks(out: &mut String, report: &Report) {
             esc(&a.currency),
             top.join(" · ")
         );
+        if let Some(why) = &a.partial {
+            let _ = writeln!(
+                out,
+                "Partial: {}; controls whose checks did not run count for nothing.\n",
+                prose(why)
+            );
+        }
     }
 }
 

@@ -103,8 +103,12 @@ pub struct BaselineReport {
     /// Findings not in the baseline.
     pub new: usize,
     pub unchanged: usize,
-    /// Baseline findings that are gone.
+    /// Baseline findings that are gone, by the verdict of a check that ran.
     pub fixed: Vec<Entry>,
+    /// Baseline findings of checks that did not run (`--since`, `--check`) or
+    /// could not read an input: neither fixed nor still there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_evaluated: Vec<Entry>,
     /// Controls that passed in the baseline report and fail now.
     pub regressions: Vec<String>,
 }

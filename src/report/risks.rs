@@ -31,6 +31,7 @@ pub fn render(report: &Report) -> String {
             a.frameworks.join(", ")
         }
     );
+    partial(&mut out, a);
     totals(&mut out, a);
     let _ = writeln!(
         out,
@@ -59,12 +60,24 @@ pub fn render(report: &Report) -> String {
 }
 
 /// The few lines `assay check` adds after its framework results.
+/// A partial run says so before any figure.
+fn partial(out: &mut String, a: &RiskAnalysis) {
+    if let Some(why) = &a.partial {
+        let _ = writeln!(
+            out,
+            "partial: {why}; controls whose checks did not run count for nothing, \
+             so residual losses are overstated and the fixes incomplete"
+        );
+    }
+}
+
 pub fn summary(out: &mut String, a: &RiskAnalysis) {
     let _ = writeln!(
         out,
         "\nRisks ({}; `assay risks` shows the detail)",
         a.currency
     );
+    partial(out, a);
     totals(out, a);
     table_header(out);
     for r in a.risks.iter().take(SUMMARY_RISKS) {

@@ -65,6 +65,11 @@ pub struct RiskAnalysis {
     pub next_best_fixes: Vec<Fix>,
     /// How well past frequencies forecast what happened.
     pub forecasts: Forecasts,
+    /// Why the analysis rests on part of the checks only (`--check`,
+    /// `--since`): controls whose checks did not run count for nothing, so
+    /// residual losses are overstated and the fixes incomplete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<String>,
 }
 
 /// How the numbers were computed, so anyone can recompute them.
@@ -385,6 +390,7 @@ pub fn analyse(
         control_value: control_value(&model, &passing, residual_now),
         next_best_fixes: next_best_fixes(&model, &passing, residual_now),
         forecasts: forecasts(&model),
+        partial: None,
         risks,
     }
 }

@@ -41,6 +41,14 @@ pub(super) fn sections(out: &mut String, analysis: Option<&RiskAnalysis>) -> fmt
 
 fn risks(out: &mut String, a: &RiskAnalysis) -> fmt::Result {
     open(out, "risks", "Ranked risks")?;
+    if let Some(why) = &a.partial {
+        writeln!(
+            out,
+            "<p class=\"lead\"><strong>Partial:</strong> {}; controls whose checks did not \
+             run count for nothing, so residual losses are overstated and the fixes incomplete.</p>",
+            Esc(why)
+        )?;
+    }
     let t = &a.totals;
     let saved = t.saved();
     let cur = Esc(&a.currency);
