@@ -153,6 +153,21 @@ fn recorded_outputs_keep_their_meaning() {
     );
     assert_says("test-glob", "stdout", &["12 examples of 2 checks"]);
     assert_says(
+        "check-good",
+        "stdout",
+        &[
+            "manual (no automated evidence): 138 controls; `assay explain cis-v8` or --verbose lists them",
+        ],
+    );
+    assert_says(
+        "demo-check",
+        "stdout",
+        &[
+            "manual (no automated evidence): CC1.1, CC1.2",
+            "estimates: 21 of the 23 risks are the built-in catalog's generic figures",
+        ],
+    );
+    assert_says(
         "risks-partial",
         "stdout",
         &[

@@ -56,11 +56,22 @@ pub fn render(report: &Report, detail: Detail) -> String {
                 None => c.id.clone(),
             })
             .collect();
-        if !manual.is_empty() {
+        // Without an assay.toml nobody chose these frameworks: hundreds of
+        // manual ids would bury the findings, so count them and say where
+        // the list is. A project's own selection, or --verbose, lists them.
+        let listed = report.project.config.is_some() || detail == Detail::Verbose;
+        if !manual.is_empty() && listed {
             let _ = writeln!(
                 out,
                 "  manual (no automated evidence): {}",
                 manual.join(", ")
+            );
+        } else if !manual.is_empty() {
+            let _ = writeln!(
+                out,
+                "  manual (no automated evidence): {} controls; `assay explain {}` or --verbose lists them",
+                manual.len(),
+                fw.id
             );
         }
     }

@@ -60,8 +60,17 @@ pub fn render(report: &Report) -> String {
 }
 
 /// The few lines `assay check` adds after its framework results.
-/// A partial run says so before any figure.
+/// A partial run says so before any figure, and generic figures say whose they are.
 fn partial(out: &mut String, a: &RiskAnalysis) {
+    if a.generic > 0 {
+        let _ = writeln!(
+            out,
+            "estimates: {} of the {} risks are the built-in catalog's generic figures, not \
+             this organisation's; re-estimate them in a risks file (`risks = [\"risks.toml\"]` \
+             in assay.toml: a risk with a built-in id replaces it)",
+            a.generic, a.register
+        );
+    }
     if let Some(why) = &a.partial {
         let _ = writeln!(
             out,

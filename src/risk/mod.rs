@@ -50,6 +50,10 @@ pub struct RiskAnalysis {
     pub frameworks: Vec<String>,
     /// Risks in the register; `risks` lists the top `ranked` of them.
     pub register: usize,
+    /// Risks of the register whose figures are the built-in catalog's
+    /// generic estimates, not re-estimated by the project.
+    #[serde(default)]
+    pub generic: usize,
     pub ranked: usize,
     /// The whole register, ranked or not.
     pub totals: Totals,
@@ -391,6 +395,11 @@ pub fn analyse(
         next_best_fixes: next_best_fixes(&model, &passing, residual_now),
         forecasts: forecasts(&model),
         partial: None,
+        generic: model
+            .risks
+            .iter()
+            .filter(|(r, _, _)| r.origin.file.starts_with(crate::builtin::PREFIX))
+            .count(),
         risks,
     }
 }
