@@ -8,6 +8,7 @@ mod attestation;
 mod check;
 mod error;
 mod example;
+mod extend;
 mod framework;
 mod project;
 mod raw;
@@ -19,6 +20,7 @@ mod waiver;
 pub use check::{REGEX_SIZE_LIMIT, build_regex};
 pub use error::{FirstDefinition, LoadError, LoadErrors};
 pub use example::DEFAULT_AS_OF;
+pub use extend::Layering;
 pub use source::{Layer, SourceFile};
 
 use crate::builtin;
@@ -45,6 +47,8 @@ pub struct Loaded {
     /// The project's own definition files (`assay.toml` first), path and
     /// text as read: the evidence bundle hashes what was loaded.
     pub definitions: Vec<(String, std::sync::Arc<str>)>,
+    /// Each built-in framework the project replaced or extended, by id.
+    pub layering: Vec<Layering>,
 }
 
 /// What kind of definitions a file holds.
@@ -78,7 +82,7 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
         }
         project.config = Some(config);
     }
-    let catalog = compile_catalog(&files, project_raw.as_mut(), &mut errors);
+    let (catalog, frameworks) = compile_catalog(&files, project_raw.as_mut(), &mut errors);
     if let Some((raw, file)) = &project_raw {
         project::settle(&mut project, raw, file, dir, &catalog, &mut errors);
         definitions.push((file.name.clone(), file.text.clone()));
@@ -106,6 +110,7 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
             catalog,
             project,
             definitions,
+            layering: frameworks.layering,
         })
     } else {
         Err(LoadErrors::new(errors))
@@ -329,12 +334,19 @@ fn keep<T>(result: Result<T, LoadError>, errors: &mut Vec<LoadError>) -> Option<
     result.map_err(|e| errors.push(e)).ok()
 }
 
+/// What loading the frameworks found beside the frameworks themselves.
+#[derive(Default)]
+struct Frameworks {
+    /// What each project file did to the built-in framework of its id.
+    layering: Vec<Layering>,
+}
+
 /// Checks and risks first, then frameworks, which refer to both.
 fn compile_catalog(
     files: &[(FileKind, SourceFile)],
     project: Option<&mut (ProjectFile, SourceFile)>,
     errors: &mut Vec<LoadError>,
-) -> Catalog {
+) -> (Catalog, Frameworks) {
     let mut catalog = Catalog::default();
     let mut check_ids = Registry::new("check");
     let mut risk_ids = Registry::new("risk");
@@ -392,17 +404,20 @@ fn compile_catalog(
         checks: &catalog.checks,
         risks: &catalog.risks,
     };
-    let mut compiled = Vec::new();
+    let mut compiled = BTreeMap::new();
+    let mut layering = Vec::new();
     for (raw, file) in frameworks {
         let id = raw.framework.id.clone();
         if valid_slug("framework", &id, file, errors) && framework_ids.admit(&id, file, errors) {
-            compiled.extend(framework::compile(raw, file, &known, errors));
+            let layered = extend::layer(raw, file, &compiled, &known, errors);
+            if let Some((fw, how)) = layered {
+                layering.extend(how);
+                compiled.insert(fw.id.clone(), (fw, file.layer));
+            }
         }
     }
-    for fw in compiled {
-        catalog.frameworks.insert(fw.id.clone(), fw);
-    }
-    catalog
+    catalog.frameworks = compiled.into_iter().map(|(id, (fw, _))| (id, fw)).collect();
+    (catalog, Frameworks { layering })
 }
 
 /// Where each risk's currency is written (or its id, when it is the default).
