@@ -219,3 +219,18 @@ fn issue_13_a_control_named_twice_in_an_extension_is_a_duplicate() {
     );
     assert_eq!(codes(&errors), ["assay::load::duplicate_id"]);
 }
+
+#[test]
+fn issue_13_an_extension_with_an_error_leaves_the_built_in_selectable() {
+    // `soc2` still resolves to the built-in, and `soc2@type1` (a baseline
+    // the broken file may have meant to add) is not called unknown: only
+    // the extension's own error is reported.
+    let dir = project("[framework]\nid = \"soc2\"\nnmae = \"typo\"\n");
+    std::fs::write(
+        dir.path().join("assay.toml"),
+        "[project]\nname = \"t\"\nframeworks = [\"soc2\", \"soc2@type1\"]\n",
+    )
+    .unwrap();
+    let errors = load::load(dir.path()).unwrap_err().errors;
+    assert_eq!(codes(&errors), ["assay::load::unknown_field"]);
+}

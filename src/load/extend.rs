@@ -124,6 +124,24 @@ pub fn layer(
     }
 }
 
+/// The id a framework file that does not load meant to define: its
+/// `[framework] id` when that much of it reads, else its file name's stem.
+pub fn framework_id_of(file: &SourceFile) -> String {
+    let table = toml::from_str::<toml::Table>(&file.text).ok();
+    let id = table
+        .as_ref()
+        .and_then(|t| t.get("framework"))
+        .and_then(|f| f.get("id"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned);
+    id.unwrap_or_else(|| {
+        std::path::Path::new(&file.name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    })
+}
+
 /// `builtin` with `raw` merged into it, or `None` after reporting why not.
 fn extend(
     builtin: &Framework,

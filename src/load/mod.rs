@@ -84,7 +84,15 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
     }
     let (catalog, frameworks) = compile_catalog(&files, project_raw.as_mut(), &mut errors);
     if let Some((raw, file)) = &project_raw {
-        project::settle(&mut project, raw, file, dir, &catalog, &mut errors);
+        project::settle(
+            &mut project,
+            raw,
+            file,
+            dir,
+            &catalog,
+            &frameworks.broken,
+            &mut errors,
+        );
         definitions.push((file.name.clone(), file.text.clone()));
         project.attestations =
             attestations(raw, file, dir, &catalog, &mut errors, &mut definitions);
@@ -339,6 +347,9 @@ fn keep<T>(result: Result<T, LoadError>, errors: &mut Vec<LoadError>) -> Option<
 struct Frameworks {
     /// What each project file did to the built-in framework of its id.
     layering: Vec<Layering>,
+    /// Ids of frameworks whose definition has an error: a reference to one
+    /// is not reported again as unknown, since the first error is the real one.
+    broken: BTreeSet<String>,
 }
 
 /// Checks and risks first, then frameworks, which refer to both.
@@ -352,6 +363,7 @@ fn compile_catalog(
     let mut risk_ids = Registry::new("risk");
     let mut sites = CurrencySites::new();
     let mut frameworks = Vec::new();
+    let mut broken = BTreeSet::new();
     for (kind, file) in files {
         match kind {
             FileKind::Policies => {
@@ -380,11 +392,13 @@ fn compile_catalog(
                     errors,
                 );
             }
-            FileKind::Framework => {
-                if let Some(raw) = keep(file.parse::<FrameworkFile>(), errors) {
-                    frameworks.push((raw, file));
+            FileKind::Framework => match file.parse::<FrameworkFile>() {
+                Ok(raw) => frameworks.push((raw, file)),
+                Err(e) => {
+                    errors.push(e);
+                    broken.insert(extend::framework_id_of(file));
                 }
-            }
+            },
         }
     }
     // Risks written inline in assay.toml belong to the project layer, after the catalog.
@@ -408,6 +422,7 @@ fn compile_catalog(
     let mut layering = Vec::new();
     for (raw, file) in frameworks {
         let id = raw.framework.id.clone();
+        let before = errors.len();
         if valid_slug("framework", &id, file, errors) && framework_ids.admit(&id, file, errors) {
             let layered = extend::layer(raw, file, &compiled, &known, errors);
             if let Some((fw, how)) = layered {
@@ -415,9 +430,12 @@ fn compile_catalog(
                 compiled.insert(fw.id.clone(), (fw, file.layer));
             }
         }
+        if errors.len() > before {
+            broken.insert(id.into_inner());
+        }
     }
     catalog.frameworks = compiled.into_iter().map(|(id, (fw, _))| (id, fw)).collect();
-    (catalog, Frameworks { layering })
+    (catalog, Frameworks { layering, broken })
 }
 
 /// Where each risk's currency is written (or its id, when it is the default).
