@@ -180,6 +180,19 @@ fn recorded_outputs_keep_their_meaning() {
         &["controls counted from: beta", "beta:BE-1"],
     );
     assert!(!recorded("risks-framework", "stdout").contains("alpha:AL-1"));
+    // Issue 13: a project framework file over a built-in one is announced.
+    assert_says(
+        "validate-framework-extend",
+        "stdout",
+        &["extended built-in framework soc2: 1 control added, 1 changed"],
+    );
+    assert_says(
+        "validate-framework-replace",
+        "stdout",
+        &[
+            "replaced built-in framework soc2 (61 controls) with fixtures/projects/framework-replace/frameworks/soc2.toml (1 control)",
+        ],
+    );
 }
 
 /// Every case file has its recorded outputs, and every recorded output its case.

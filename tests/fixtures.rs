@@ -8,6 +8,12 @@
 //! `export:label` or `export/pointer` for export records. With `only`, the
 //! checks matching those globs are compared and must all be listed; without
 //! it, every check must be listed.
+//!
+//! `[frameworks.ID]` (optional) asserts the framework `ID` as reported: its
+//! control ids exactly and in order (`ids`), how many controls it has
+//! (`count`), that every control of the built-in framework `ID` is among them
+//! (`all_builtin`), and per `[frameworks.ID.control."CTRL"]` that control's
+//! status and its checks in order.
 
 // Test helpers may panic: a panic is a test failure with its message.
 #![allow(
@@ -29,6 +35,26 @@ struct Expected {
     as_of: Option<String>,
     only: Option<Vec<String>>,
     checks: BTreeMap<String, ExpectedCheck>,
+    #[serde(default)]
+    frameworks: BTreeMap<String, ExpectedFramework>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedFramework {
+    ids: Option<Vec<String>>,
+    count: Option<usize>,
+    #[serde(default)]
+    all_builtin: bool,
+    #[serde(default)]
+    control: BTreeMap<String, ExpectedControl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedControl {
+    status: String,
+    checks: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +160,62 @@ fn compare(name: &str, dir: &Path, expected: &ExpectedCheck, actual: &CheckResul
     problems
 }
 
+fn compare_framework(
+    name: &str,
+    id: &str,
+    expected: &ExpectedFramework,
+    evaluation: &engine::Evaluation,
+    builtin: &assay::model::Catalog,
+) -> Vec<String> {
+    let Some(actual) = evaluation.frameworks.iter().find(|f| f.id.as_str() == id) else {
+        return vec![format!("{name}: framework {id} is not in the report")];
+    };
+    let mut problems = Vec::new();
+    let ids: Vec<&str> = actual.controls.iter().map(|c| c.id.as_str()).collect();
+    if let Some(want) = &expected.ids
+        && ids != *want
+    {
+        problems.push(format!(
+            "{name}: {id}: controls {ids:?} != expected {want:?}"
+        ));
+    }
+    if let Some(count) = expected.count
+        && ids.len() != count
+    {
+        problems.push(format!(
+            "{name}: {id}: {} controls != expected {count}",
+            ids.len()
+        ));
+    }
+    if expected.all_builtin {
+        let missing: Vec<&str> = builtin.frameworks[id]
+            .controls
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|c| !ids.contains(c))
+            .collect();
+        if !missing.is_empty() {
+            problems.push(format!(
+                "{name}: {id}: built-in controls missing: {missing:?}"
+            ));
+        }
+    }
+    for (control, want) in &expected.control {
+        let Some(got) = actual.controls.iter().find(|c| c.id.as_str() == control) else {
+            problems.push(format!("{name}: {id}:{control} is not in the report"));
+            continue;
+        };
+        let checks: Vec<&str> = got.checks.iter().map(|c| c.as_str()).collect();
+        if got.status.as_str() != want.status || checks != want.checks {
+            problems.push(format!(
+                "{name}: {id}:{control}: {} with checks {checks:?} != expected {} with {:?}",
+                got.status, want.status, want.checks
+            ));
+        }
+    }
+    problems
+}
+
 fn fixture_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for group in ["fixtures/repos", "fixtures/projects"] {
@@ -164,6 +246,8 @@ fn every_fixture_gives_exactly_its_expected_findings() {
     let dirs = fixture_dirs();
     assert!(dirs.len() >= 20, "fixtures missing: {dirs:?}");
     let mut problems = Vec::new();
+    let empty = tempfile::tempdir().unwrap();
+    let builtin = assay::load::load(empty.path()).unwrap().catalog;
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let expected_path = dir.with_file_name(format!("{name}.expected.toml"));
@@ -190,6 +274,9 @@ fn every_fixture_gives_exactly_its_expected_findings() {
         );
         for (id, exp) in &expected.checks {
             problems.extend(compare(&name, &dir, exp, actual[id]));
+        }
+        for (id, exp) in &expected.frameworks {
+            problems.extend(compare_framework(&name, id, exp, &evaluation, &builtin));
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));

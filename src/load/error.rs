@@ -527,6 +527,57 @@ pub enum LoadError {
         span: SourceSpan,
     },
 
+    #[error(
+        "built-in control `{framework}:{control}` keeps its `{field}`: an extension cannot change it"
+    )]
+    #[diagnostic(
+        code(assay::load::field_not_mergeable),
+        help(
+            "a control with a built-in control's id adds `checks` and `mitigates` to it and may retitle it; to change its `function`, `overlap` or `baselines`, remove this field and give the framework `replace = true` with every control it keeps"
+        )
+    )]
+    FieldNotMergeable {
+        field: &'static str,
+        framework: String,
+        control: String,
+        #[source_code]
+        src: Src,
+        #[label("cannot be merged into the built-in control")]
+        span: SourceSpan,
+    },
+
+    #[error("control `{id}` differs from built-in control `{framework}:{builtin}` only in case")]
+    #[diagnostic(
+        code(assay::load::control_id_case),
+        help(
+            "write `{builtin}` to extend the built-in control, or give the new control an id no built-in control has"
+        )
+    )]
+    ControlIdCase {
+        id: String,
+        builtin: String,
+        framework: String,
+        #[source_code]
+        src: Src,
+        #[label("not the built-in id")]
+        span: SourceSpan,
+    },
+
+    #[error("`replace = true`, but there is no built-in framework `{id}` to replace")]
+    #[diagnostic(
+        code(assay::load::nothing_to_replace),
+        help(
+            "remove `replace`: a framework with a new id is added whole; to replace a built-in one, use its id (`assay list frameworks`)"
+        )
+    )]
+    NothingToReplace {
+        id: String,
+        #[source_code]
+        src: Src,
+        #[label("nothing to replace")]
+        span: SourceSpan,
+    },
+
     #[error("path `{path}` leaves the project directory")]
     #[diagnostic(
         code(assay::load::path_escapes),
@@ -589,7 +640,10 @@ impl LoadError {
             | InvalidSchema { src, span, .. }
             | InvalidPointer { src, span, .. }
             | InvalidExample { src, span, .. }
-            | PathEscapes { src, span, .. } => (src, span),
+            | PathEscapes { src, span, .. }
+            | FieldNotMergeable { src, span, .. }
+            | ControlIdCase { src, span, .. }
+            | NothingToReplace { src, span, .. } => (src, span),
         };
         (located.0.name().to_owned(), located.1.offset())
     }

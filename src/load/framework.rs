@@ -1,4 +1,7 @@
-//! Resolving a framework: every control's checks and risks must exist.
+//! Resolving a framework defined whole (built in, new in a project, or
+//! replacing a built-in one with `replace = true`): every control's checks
+//! and risks must exist. `extend.rs` merges a project file into a built-in
+//! framework with the helpers here.
 
 use super::error::LoadError;
 use super::raw::{FrameworkFile, RawControl};
@@ -9,6 +12,7 @@ use crate::model::{
     CheckId, Control, ControlId, Framework, FrameworkId, Function, Mitigation, Origin, RiskId,
 };
 use std::collections::BTreeMap;
+use toml::Spanned;
 
 /// The ids a control may refer to.
 pub struct Known<'a> {
@@ -16,61 +20,64 @@ pub struct Known<'a> {
     pub risks: &'a BTreeMap<RiskId, crate::model::Risk>,
 }
 
+/// Why a framework file is defined whole: a missing `name` says so, since
+/// an extension may leave it out and the reader may have meant one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whole {
+    /// No built-in framework has its id (or it is built in).
+    New,
+    /// `replace = true` over the built-in framework of its id.
+    Replacing,
+}
+
 pub fn compile(
     raw: FrameworkFile,
     file: &SourceFile,
     known: &Known<'_>,
+    whole: Whole,
     errors: &mut Vec<LoadError>,
 ) -> Option<Framework> {
     let before = errors.len();
-    let mut ids = Registry::new("control");
+    let id = raw.framework.id.get_ref().clone();
+    let why = match whole {
+        Whole::New => format!("`{id}` extends no built-in framework, so it is defined whole"),
+        Whole::Replacing => format!("`replace = true` defines `{id}` whole"),
+    };
+    let name = required(
+        raw.framework.name,
+        "name",
+        &why,
+        &raw.framework.id,
+        file,
+        errors,
+    );
     let baselines: Vec<String> = raw
         .framework
         .baselines
         .iter()
         .map(|b| b.get_ref().clone())
         .collect();
+    let mut ids = Registry::new("control");
     let mut controls = Vec::with_capacity(raw.control.len());
     for control in raw.control {
-        if !shape::is_control_id(control.id.get_ref()) {
-            errors.push(LoadError::InvalidId {
-                kind: "control",
-                id: control.id.get_ref().clone(),
-                rule: "control ids are the framework's own (`CC6.1`, `A.5.15`): printable, without spaces or `:`",
-                src: file.src(),
-                span: span(control.id.span()),
-            });
+        if !valid_control_id(&control.id, file, errors) {
             continue;
         }
-        for b in &control.baselines {
-            if !baselines.contains(b.get_ref()) {
-                errors.push(LoadError::UnknownReference {
-                    kind: "baseline",
-                    id: b.get_ref().clone(),
-                    help: Some(if baselines.is_empty() {
-                        "declare the framework's baselines in `[framework] baselines = [...]`"
-                            .to_owned()
-                    } else {
-                        format!("this framework's baselines are: {}", baselines.join(", "))
-                    }),
-                    src: file.src(),
-                    span: span(b.span()),
-                });
-            }
-        }
+        known_baselines(&control, &baselines, file, errors);
         if ids.admit(&control.id, file, errors) {
-            controls.extend(resolve_control(control, file, known, errors));
+            let why = format!("control `{}` is defined whole here", control.id.get_ref());
+            controls.extend(new_control(control, &why, file, known, errors));
         }
     }
     if errors.len() > before {
         return None;
     }
     Some(Framework {
-        id: FrameworkId::new(raw.framework.id.get_ref().clone()),
-        name: raw.framework.name,
-        version: raw.framework.version,
-        publisher: raw.framework.publisher,
-        notes: raw.framework.notes,
+        id: FrameworkId::new(id),
+        name: name?,
+        version: raw.framework.version.unwrap_or_default(),
+        publisher: raw.framework.publisher.unwrap_or_default(),
+        notes: raw.framework.notes.unwrap_or_default(),
         baselines,
         controls,
         origin: Origin {
@@ -80,15 +87,126 @@ pub fn compile(
     })
 }
 
-fn resolve_control(
+/// `value`, or a missing-field diagnostic at the definition's id saying `why` it is needed.
+pub(super) fn required<T>(
+    value: Option<T>,
+    field: &str,
+    why: &str,
+    id: &Spanned<String>,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<T> {
+    if value.is_none() {
+        errors.push(LoadError::MissingField {
+            message: format!("missing field `{field}`: {why}"),
+            src: file.src(),
+            span: span(id.span()),
+        });
+    }
+    value
+}
+
+pub(super) fn valid_control_id(
+    id: &Spanned<String>,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> bool {
+    let ok = shape::is_control_id(id.get_ref());
+    if !ok {
+        errors.push(LoadError::InvalidId {
+            kind: "control",
+            id: id.get_ref().clone(),
+            rule: "control ids are the framework's own (`CC6.1`, `A.5.15`): printable, without spaces or `:`",
+            src: file.src(),
+            span: span(id.span()),
+        });
+    }
+    ok
+}
+
+/// Every baseline a control names must be one of its framework's.
+pub(super) fn known_baselines(
+    control: &RawControl,
+    baselines: &[String],
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) {
+    for b in control.baselines.iter().flat_map(|b| b.get_ref()) {
+        if !baselines.contains(b.get_ref()) {
+            errors.push(LoadError::UnknownReference {
+                kind: "baseline",
+                id: b.get_ref().clone(),
+                help: Some(if baselines.is_empty() {
+                    "declare the framework's baselines in `[framework] baselines = [...]`"
+                        .to_owned()
+                } else {
+                    format!("this framework's baselines are: {}", baselines.join(", "))
+                }),
+                src: file.src(),
+                span: span(b.span()),
+            });
+        }
+    }
+}
+
+/// A control defined whole; `why` says why it needs a `title`.
+pub(super) fn new_control(
     raw: RawControl,
+    why: &str,
     file: &SourceFile,
     known: &Known<'_>,
     errors: &mut Vec<LoadError>,
 ) -> Option<Control> {
     let before = errors.len();
-    let mut checks = Vec::with_capacity(raw.checks.len());
-    for check in &raw.checks {
+    let title = required(raw.title, "title", why, &raw.id, file, errors);
+    let checks = resolve_checks(&raw.checks, file, known, errors);
+    let mitigates = resolve_mitigates(&raw.mitigates, file, known, errors);
+    let function = match &raw.function {
+        None => Function::default(),
+        Some(name) => Function::from_name(name.get_ref()).unwrap_or_else(|| {
+            errors.push(LoadError::UnknownReference {
+                kind: "control function",
+                id: name.get_ref().clone(),
+                help: Some(format!("functions are: {}", Function::NAMES)),
+                src: file.src(),
+                span: span(name.span()),
+            });
+            Function::default()
+        }),
+    };
+    if errors.len() > before {
+        return None;
+    }
+    Some(Control {
+        id: ControlId::new(raw.id.get_ref().clone()),
+        title: title?,
+        checks,
+        mitigates,
+        function,
+        overlap: raw.overlap.map(Spanned::into_inner),
+        baselines: raw
+            .baselines
+            .map(Spanned::into_inner)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        origin: Origin {
+            file: file.name.clone(),
+            line: file.line_of(raw.id.span().start),
+        },
+    })
+}
+
+/// The checks a control lists, each of which must exist.
+pub(super) fn resolve_checks(
+    raw: &[Spanned<String>],
+    file: &SourceFile,
+    known: &Known<'_>,
+    errors: &mut Vec<LoadError>,
+) -> Vec<CheckId> {
+    let mut checks = Vec::with_capacity(raw.len());
+    for check in raw {
         let id = check.get_ref();
         if known.checks.contains_key(id.as_str()) {
             checks.push(CheckId::new(id.clone()));
@@ -102,8 +220,18 @@ fn resolve_control(
             });
         }
     }
-    let mut mitigates = Vec::with_capacity(raw.mitigates.len());
-    for (risk, effect) in &raw.mitigates {
+    checks
+}
+
+/// The risks a control mitigates, each of which must exist, with an effect in `0..=1`.
+pub(super) fn resolve_mitigates(
+    raw: &BTreeMap<Spanned<String>, Spanned<f64>>,
+    file: &SourceFile,
+    known: &Known<'_>,
+    errors: &mut Vec<LoadError>,
+) -> Vec<Mitigation> {
+    let mut mitigates = Vec::with_capacity(raw.len());
+    for (risk, effect) in raw {
         let id = risk.get_ref();
         if !known.risks.contains_key(id.as_str()) {
             errors.push(LoadError::UnknownReference {
@@ -127,33 +255,5 @@ fn resolve_control(
             effect: value,
         });
     }
-    let function = match &raw.function {
-        None => Function::default(),
-        Some(name) => Function::from_name(name.get_ref()).unwrap_or_else(|| {
-            errors.push(LoadError::UnknownReference {
-                kind: "control function",
-                id: name.get_ref().clone(),
-                help: Some(format!("functions are: {}", Function::NAMES)),
-                src: file.src(),
-                span: span(name.span()),
-            });
-            Function::default()
-        }),
-    };
-    if errors.len() > before {
-        return None;
-    }
-    Some(Control {
-        id: ControlId::new(raw.id.get_ref().clone()),
-        title: raw.title,
-        checks,
-        mitigates,
-        function,
-        overlap: raw.overlap,
-        baselines: raw.baselines.iter().map(|b| b.get_ref().clone()).collect(),
-        origin: Origin {
-            file: file.name.clone(),
-            line: file.line_of(raw.id.span().start),
-        },
-    })
+    mitigates
 }

@@ -8,6 +8,7 @@ mod attestation;
 mod check;
 mod error;
 mod example;
+mod extend;
 mod framework;
 mod project;
 mod raw;
@@ -19,6 +20,7 @@ mod waiver;
 pub use check::{REGEX_SIZE_LIMIT, build_regex};
 pub use error::{FirstDefinition, LoadError, LoadErrors};
 pub use example::DEFAULT_AS_OF;
+pub use extend::Layering;
 pub use source::{Layer, SourceFile};
 
 use crate::builtin;
@@ -45,6 +47,8 @@ pub struct Loaded {
     /// The project's own definition files (`assay.toml` first), path and
     /// text as read: the evidence bundle hashes what was loaded.
     pub definitions: Vec<(String, std::sync::Arc<str>)>,
+    /// Each built-in framework the project replaced or extended, by id.
+    pub layering: Vec<Layering>,
 }
 
 /// What kind of definitions a file holds.
@@ -78,9 +82,17 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
         }
         project.config = Some(config);
     }
-    let catalog = compile_catalog(&files, project_raw.as_mut(), &mut errors);
+    let (catalog, frameworks) = compile_catalog(&files, project_raw.as_mut(), &mut errors);
     if let Some((raw, file)) = &project_raw {
-        project::settle(&mut project, raw, file, dir, &catalog, &mut errors);
+        project::settle(
+            &mut project,
+            raw,
+            file,
+            dir,
+            &catalog,
+            &frameworks.broken,
+            &mut errors,
+        );
         definitions.push((file.name.clone(), file.text.clone()));
         project.attestations =
             attestations(raw, file, dir, &catalog, &mut errors, &mut definitions);
@@ -106,6 +118,7 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
             catalog,
             project,
             definitions,
+            layering: frameworks.layering,
         })
     } else {
         Err(LoadErrors::new(errors))
@@ -329,17 +342,28 @@ fn keep<T>(result: Result<T, LoadError>, errors: &mut Vec<LoadError>) -> Option<
     result.map_err(|e| errors.push(e)).ok()
 }
 
+/// What loading the frameworks found beside the frameworks themselves.
+#[derive(Default)]
+struct Frameworks {
+    /// What each project file did to the built-in framework of its id.
+    layering: Vec<Layering>,
+    /// Ids of frameworks whose definition has an error: a reference to one
+    /// is not reported again as unknown, since the first error is the real one.
+    broken: BTreeSet<String>,
+}
+
 /// Checks and risks first, then frameworks, which refer to both.
 fn compile_catalog(
     files: &[(FileKind, SourceFile)],
     project: Option<&mut (ProjectFile, SourceFile)>,
     errors: &mut Vec<LoadError>,
-) -> Catalog {
+) -> (Catalog, Frameworks) {
     let mut catalog = Catalog::default();
     let mut check_ids = Registry::new("check");
     let mut risk_ids = Registry::new("risk");
     let mut sites = CurrencySites::new();
     let mut frameworks = Vec::new();
+    let mut broken = BTreeSet::new();
     for (kind, file) in files {
         match kind {
             FileKind::Policies => {
@@ -368,11 +392,13 @@ fn compile_catalog(
                     errors,
                 );
             }
-            FileKind::Framework => {
-                if let Some(raw) = keep(file.parse::<FrameworkFile>(), errors) {
-                    frameworks.push((raw, file));
+            FileKind::Framework => match file.parse::<FrameworkFile>() {
+                Ok(raw) => frameworks.push((raw, file)),
+                Err(e) => {
+                    errors.push(e);
+                    broken.insert(extend::framework_id_of(file));
                 }
-            }
+            },
         }
     }
     // Risks written inline in assay.toml belong to the project layer, after the catalog.
@@ -392,17 +418,24 @@ fn compile_catalog(
         checks: &catalog.checks,
         risks: &catalog.risks,
     };
-    let mut compiled = Vec::new();
+    let mut compiled = BTreeMap::new();
+    let mut layering = Vec::new();
     for (raw, file) in frameworks {
         let id = raw.framework.id.clone();
+        let before = errors.len();
         if valid_slug("framework", &id, file, errors) && framework_ids.admit(&id, file, errors) {
-            compiled.extend(framework::compile(raw, file, &known, errors));
+            let layered = extend::layer(raw, file, &compiled, &known, errors);
+            if let Some((fw, how)) = layered {
+                layering.extend(how);
+                compiled.insert(fw.id.clone(), (fw, file.layer));
+            }
+        }
+        if errors.len() > before {
+            broken.insert(id.into_inner());
         }
     }
-    for fw in compiled {
-        catalog.frameworks.insert(fw.id.clone(), fw);
-    }
-    catalog
+    catalog.frameworks = compiled.into_iter().map(|(id, (fw, _))| (id, fw)).collect();
+    (catalog, Frameworks { layering, broken })
 }
 
 /// Where each risk's currency is written (or its id, when it is the default).

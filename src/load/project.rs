@@ -9,6 +9,7 @@ use super::raw::ProjectFile;
 use super::registry::suggest;
 use super::source::{SourceFile, span};
 use crate::model::{Catalog, ExportKind, ExportSpec, FrameworkId, Project, Selection};
+use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
@@ -19,6 +20,7 @@ pub fn settle(
     file: &SourceFile,
     dir: &Path,
     catalog: &Catalog,
+    broken: &BTreeSet<String>,
     errors: &mut Vec<LoadError>,
 ) {
     project.name = raw.project.name.clone();
@@ -47,7 +49,7 @@ pub fn settle(
         .project
         .frameworks
         .as_deref()
-        .map(|selected| select_frameworks(selected, catalog, file, errors));
+        .map(|selected| select_frameworks(selected, catalog, broken, file, errors));
     project.exports = exports(raw, file, dir, errors);
 }
 
@@ -77,9 +79,13 @@ pub fn confined(
     Some(rel.to_path_buf())
 }
 
+/// The frameworks `assay.toml` selects. A framework whose own file has an
+/// error is not also called unknown (nor its baseline): that error is the
+/// one to fix, and a second one would send the reader looking for a typo.
 fn select_frameworks(
     selected: &[Spanned<String>],
     catalog: &Catalog,
+    broken: &BTreeSet<String>,
     file: &SourceFile,
     errors: &mut Vec<LoadError>,
 ) -> Vec<Selection> {
@@ -87,6 +93,7 @@ fn select_frameworks(
     for name in selected {
         match resolve_selection(catalog, name.get_ref()) {
             Ok(selection) => out.push(selection),
+            Err(_) if broken.contains(Selection::parse(name.get_ref()).framework.as_str()) => {}
             Err((kind, id, help)) => errors.push(LoadError::UnknownReference {
                 kind,
                 id,

@@ -89,6 +89,10 @@ pub struct RawDoc {
 }
 
 /// A framework file (`frameworks/*.toml`): one `[framework]` and its `[[control]]`s.
+///
+/// A project file with a built-in framework's id extends it, so every field
+/// but the id may be left out here; [`super::framework`] says which are
+/// required when the framework is defined whole.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrameworkFile {
@@ -101,32 +105,33 @@ pub struct FrameworkFile {
 #[serde(deny_unknown_fields)]
 pub struct RawFramework {
     pub id: Spanned<String>,
-    pub name: String,
-    #[serde(default)]
-    pub version: String,
-    #[serde(default)]
-    pub publisher: String,
-    #[serde(default)]
-    pub notes: String,
+    /// Required unless the file extends a built-in framework.
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub publisher: Option<String>,
+    pub notes: Option<String>,
     /// Named subsets of the controls (`low`, `moderate`, `high`; `ig1`...).
     #[serde(default)]
     pub baselines: Vec<Spanned<String>>,
+    /// A project file: define the built-in framework of this id anew
+    /// instead of extending it.
+    pub replace: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawControl {
     pub id: Spanned<String>,
-    pub title: String,
-    #[serde(default)]
-    pub baselines: Vec<Spanned<String>>,
+    /// Required unless the control extends a built-in one.
+    pub title: Option<String>,
+    pub baselines: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub checks: Vec<Spanned<String>>,
     #[serde(default)]
     pub mitigates: BTreeMap<Spanned<String>, Spanned<f64>>,
     /// avoid, deter, resist (the default), detect or respond.
     pub function: Option<Spanned<String>>,
-    pub overlap: Option<String>,
+    pub overlap: Option<Spanned<String>>,
 }
 
 /// A risk register file: `[[risk]]` tables.

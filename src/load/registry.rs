@@ -1,5 +1,6 @@
-//! Id bookkeeping while loading: duplicates within a layer are errors, a
-//! project definition overrides a built-in one of the same id.
+//! Id bookkeeping while loading: duplicates within a layer are errors. A
+//! project check or risk with a built-in one's id replaces it; a project
+//! framework extends the built-in one (`extend.rs`).
 
 use super::error::{FirstDefinition, LoadError, Src};
 use super::source::{Layer, SourceFile, span};

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-/// Built-in definitions are overridden by the project's, never the reverse.
+/// Built-in definitions are overridden (frameworks: extended) by the project's, never the reverse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Layer {
     Builtin,
