@@ -344,3 +344,44 @@ fn issue_11_binary_files_fail_their_checks_with_exit_1() {
         assert_eq!(check["findings"][0]["path"], path, "{id}");
     }
 }
+
+/// Issue 13: a check names the controls it evidences in the frameworks the
+/// project selected only; the demo selects soc2, iso27001 and acme.
+#[test]
+fn checks_cite_controls_of_the_selected_frameworks_only() {
+    let run = assay(&[
+        "check",
+        "examples/acme",
+        "--as-of",
+        "2026-11-20",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let cited: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["controls"].as_array().unwrap())
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(cited.iter().any(|c| c.starts_with("soc2:")), "{cited:?}");
+    for c in &cited {
+        let framework = c.split(':').next().unwrap();
+        assert!(
+            ["soc2", "iso27001", "acme"].contains(&framework),
+            "{c} is not of a selected framework"
+        );
+    }
+    for format in ["sarif", "html", "markdown"] {
+        let run = assay(&[
+            "check",
+            "examples/acme",
+            "--as-of",
+            "2026-11-20",
+            "--format",
+            format,
+        ]);
+        assert!(!run.stdout.contains("nist-800-53:"), "{format} cites NIST");
+    }
+}

@@ -23,6 +23,7 @@ use crate::outcome::{AttestationReport, CheckResult, Status};
 use crate::risk::RiskAnalysis;
 use crate::walk::{Tree, WalkError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Bumped when a field changes meaning or disappears; new fields keep it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -355,11 +356,14 @@ impl Report {
             exports: evaluation.exports,
             gate,
             summary,
-            checks: evaluation
-                .checks
-                .into_iter()
-                .map(|result| check_report(run.catalog, result))
-                .collect(),
+            checks: {
+                let selected: BTreeSet<&str> = frameworks.iter().map(|f| f.id.as_str()).collect();
+                evaluation
+                    .checks
+                    .into_iter()
+                    .map(|result| check_report(run.catalog, &selected, result))
+                    .collect()
+            },
             frameworks,
             risks: Some(risks),
             waivers: evaluation.waivers,
@@ -511,7 +515,9 @@ fn walk_error(e: &WalkError) -> WalkErrorReport {
     }
 }
 
-fn check_report(catalog: &Catalog, result: CheckResult) -> CheckReport {
+/// A check as reported, with the controls it evidences among the selected
+/// frameworks only: a framework the project did not choose is not its concern.
+fn check_report(catalog: &Catalog, selected: &BTreeSet<&str>, result: CheckResult) -> CheckReport {
     CheckReport {
         remediation: catalog
             .checks
@@ -521,6 +527,7 @@ fn check_report(catalog: &Catalog, result: CheckResult) -> CheckReport {
         controls: catalog
             .controls_using(&result.id)
             .iter()
+            .filter(|c| selected.contains(c.framework.id.as_str()))
             .map(|c| c.qualified_id())
             .collect(),
         result,
