@@ -129,7 +129,8 @@ pub struct CheckArgs {
     #[arg(short, long)]
     pub quiet: bool,
     /// Name every path excluded by ignore rules and every link not followed
-    /// in the human report (otherwise they are counted).
+    /// in the human report (otherwise they are counted), list every manual
+    /// control, and each passing check with what it examined.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Colour the human report: `auto` on a terminal unless `NO_COLOR` is set.

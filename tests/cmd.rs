@@ -156,6 +156,22 @@ fn recorded_outputs_keep_their_meaning() {
         "check-good",
         "stdout",
         &[
+            "Not applicable (12)",
+            "k8s.no-privileged, k8s.run-as-non-root — no Kubernetes manifest in the repository",
+        ],
+    );
+    assert_says(
+        "check-good-verbose",
+        "stdout",
+        &[
+            "Passing checks (7)",
+            "  PASS   repo.secrets.aws-access-key — 8 examined (repo)",
+        ],
+    );
+    assert_says(
+        "check-good",
+        "stdout",
+        &[
             "manual (no automated evidence): 138 controls; `assay explain cis-v8` or --verbose lists them",
         ],
     );

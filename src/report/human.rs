@@ -85,6 +85,10 @@ pub fn render(report: &Report, detail: Detail) -> String {
             failing_check(&mut out, &check.result, &check.remediation);
         }
     }
+    not_judged(&mut out, report);
+    if detail == Detail::Verbose {
+        passing(&mut out, report);
+    }
     if let Some(s) = &report.since {
         since(&mut out, s);
     }
@@ -94,6 +98,67 @@ pub fn render(report: &Report, detail: Detail) -> String {
     }
     footer(&mut out, report);
     out
+}
+
+/// The checks that judged nothing, grouped by why: a pass is only a pass
+/// where something was judged, so what was not is named, not just counted.
+fn not_judged(out: &mut String, report: &Report) {
+    let mut by_reason: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| c.result.status == Status::NotApplicable)
+    {
+        let reason = c.result.note.clone().unwrap_or_else(|| {
+            let sources: Vec<&str> = c.result.sources.iter().map(|s| source_noun(s)).collect();
+            format!("no {} in the repository", sources.join(" or "))
+        });
+        by_reason
+            .entry(reason)
+            .or_default()
+            .push(c.result.id.as_str());
+    }
+    if by_reason.is_empty() {
+        return;
+    }
+    let count: usize = by_reason.values().map(Vec::len).sum();
+    let _ = writeln!(out, "\nNot applicable ({count})");
+    for (reason, ids) in &by_reason {
+        let _ = writeln!(out, "  {} — {reason}", ids.join(", "));
+    }
+}
+
+/// What a source's inputs are called, for "no ... in the repository".
+fn source_noun(source: &str) -> &str {
+    match source {
+        "repo" => "file its globs select",
+        "k8s" => "Kubernetes manifest",
+        "terraform" => "Terraform resource",
+        "gha" => "GitHub Actions workflow step",
+        other => other,
+    }
+}
+
+/// With `--verbose`: each passing check and how much it judged.
+fn passing(out: &mut String, report: &Report) {
+    let passed: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.result.status == Status::Pass)
+        .collect();
+    if passed.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nPassing checks ({})", passed.len());
+    for c in passed {
+        let _ = writeln!(
+            out,
+            "  PASS   {} — {} examined ({})",
+            c.result.id,
+            c.result.examined,
+            c.result.sources.join(", ")
+        );
+    }
 }
 
 fn header(out: &mut String, report: &Report, detail: Detail) {
