@@ -290,6 +290,11 @@ pub struct EvalArgs {
     /// `repo.secrets.*`; a pattern that matches no check exits 2.
     #[arg(long = "check", value_name = "PATTERN")]
     pub checks: Vec<String>,
+    /// Leave out the checks whose id matches this glob (repeatable), as
+    /// Checkov's `--skip-check`; applied after `--check`, and a pattern that
+    /// matches no check exits 2.
+    #[arg(long = "skip-check", value_name = "PATTERN")]
+    pub skip_checks: Vec<String>,
     /// Read an export of this kind from this file (repeatable), e.g.
     /// `aws.iam.credential-report=report.csv`; adds to the exports of `assay.toml`.
     #[arg(long, value_name = "KIND=PATH")]
@@ -403,6 +408,7 @@ impl EvalArgs {
             as_of,
             frameworks: self.framework.clone(),
             checks: self.checks.clone(),
+            skip_checks: self.skip_checks.clone(),
             exports: self.export.clone(),
             since: self.since.clone(),
             baseline: None,

@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub frameworks: Vec<String>,
     /// `--check` globs: keep only the checks they match.
     pub checks: Vec<String>,
+    /// `--skip-check` globs: then leave out the checks they match.
+    pub skip_checks: Vec<String>,
     /// `--export KIND=PATH`, added to the project's exports.
     pub exports: Vec<String>,
     /// `--since REV`: evaluate only the checks whose inputs changed.
@@ -98,6 +100,7 @@ pub fn select(options: &RunOptions) -> Result<Selected, RunError> {
     if !options.checks.is_empty() {
         select_checks(&mut loaded, &options.checks)?;
     }
+    skip_checks(&mut loaded, &options.skip_checks)?;
     let mut extra = cli_exports(&options.exports, &loaded.project.exports)?;
     loaded.project.exports.append(&mut extra);
     let since = match &options.since {
@@ -199,21 +202,26 @@ pub fn report(done: Evaluated, options: &RunOptions) -> Report {
 
 /// Why a run judged only part of its checks, for the risk analysis to say.
 fn partial(options: &RunOptions, since: Option<&SinceReport>) -> Option<String> {
-    let skipped = since.map_or(0, |s| s.skipped.len());
-    match (options.checks.is_empty(), skipped) {
-        (true, 0) => None,
-        (true, n) => Some(format!(
-            "`--since` skipped {n} checks whose inputs did not change"
-        )),
-        (false, 0) => Some(format!(
+    let mut why = Vec::new();
+    if !options.checks.is_empty() {
+        why.push(format!(
             "only the checks `--check {}` selects ran",
             options.checks.join(" --check ")
-        )),
-        (false, n) => Some(format!(
-            "only the checks `--check {}` selects ran, and `--since` skipped {n} of them",
-            options.checks.join(" --check ")
+        ));
+    }
+    if !options.skip_checks.is_empty() {
+        why.push(format!(
+            "`--skip-check {}` left checks out",
+            options.skip_checks.join(" --skip-check ")
+        ));
+    }
+    match since.map_or(0, |s| s.skipped.len()) {
+        0 => {}
+        n => why.push(format!(
+            "`--since` skipped {n} checks whose inputs did not change"
         )),
     }
+    (!why.is_empty()).then(|| why.join(", and "))
 }
 
 /// An evidence bundle of a run, and the report it holds.
@@ -312,6 +320,35 @@ pub fn select_checks(loaded: &mut Loaded, patterns: &[String]) -> Result<(), Unk
         .catalog
         .checks
         .retain(|id, _| matchers.iter().any(|m| m.is_match(id.as_str())));
+    Ok(())
+}
+
+/// Leaves out the checks `--skip-check` patterns match; a pattern that
+/// matches none is an error, as a mistyped skip would otherwise skip nothing.
+fn skip_checks(loaded: &mut Loaded, patterns: &[String]) -> Result<(), UnknownSelection> {
+    for pattern in patterns {
+        let matcher = globset::Glob::new(pattern)
+            .map_err(|e| UnknownSelection {
+                kind: "check pattern",
+                name: pattern.clone(),
+                help: Some(e.kind().to_string()),
+            })?
+            .compile_matcher();
+        let before = loaded.catalog.checks.len();
+        loaded
+            .catalog
+            .checks
+            .retain(|id, _| !matcher.is_match(id.as_str()));
+        if loaded.catalog.checks.len() == before {
+            return Err(UnknownSelection {
+                kind: "check to skip",
+                name: pattern.clone(),
+                help: Some(
+                    "`assay list checks` shows every id; globs such as `repo.*` work".to_owned(),
+                ),
+            });
+        }
+    }
     Ok(())
 }
 

@@ -153,6 +153,19 @@ fn recorded_outputs_keep_their_meaning() {
     );
     assert_says("test-glob", "stdout", &["12 examples of 2 checks"]);
     assert_says(
+        "check-skip-check",
+        "stdout",
+        &[
+            "gate: FAILED (fail-on high): acme.support-tool-audit-log, docker.non-root, terraform.sg-no-public-ssh",
+        ],
+    );
+    assert!(!recorded("check-skip-check", "stdout").contains("aws.iam.console-mfa"));
+    assert_says(
+        "check-skip-unknown",
+        "stderr",
+        &["unknown check to skip `repo.secret`"],
+    );
+    assert_says(
         "check-good",
         "stdout",
         &[
