@@ -4,6 +4,7 @@
 
 use crate::engine;
 use crate::explain::{self, Listing};
+use crate::gate::FailOn;
 use crate::inputs::Input;
 use crate::load::Loaded;
 use crate::model::Severity;
@@ -85,7 +86,7 @@ pub enum Command {
         format: FormatArg,
         /// Exit 1 when a check at or above this severity fails in any report.
         #[arg(long, value_enum, default_value = "high")]
-        fail_on: SeverityArg,
+        fail_on: FailOnArg,
         /// The merged report's project name.
         #[arg(long, default_value = "organisation")]
         name: String,
@@ -136,10 +137,14 @@ pub struct CheckArgs {
     /// Colour the human report: `auto` on a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
-    /// Exit 1 when a check at or above this severity fails. Checks that could
-    /// not be evaluated always fail the run.
+    /// Exit 1 when a check at or above this severity fails (`none`: never).
+    /// Checks that could not be evaluated always fail the run.
     #[arg(long, value_enum, default_value = "high")]
-    pub fail_on: SeverityArg,
+    pub fail_on: FailOnArg,
+    /// Report, and exit 0 unless a check could not be evaluated or the
+    /// definitions are bad: `--fail-on none` without a coverage threshold.
+    #[arg(long, conflicts_with_all = ["fail_on", "fail_coverage_below"])]
+    pub soft_fail: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,11 +179,14 @@ pub struct EvidenceArgs {
     /// Exit 1 when a check at or above this severity fails (the bundle is
     /// written either way). Checks that could not be evaluated always fail.
     #[arg(long, value_enum, default_value = "high")]
-    pub fail_on: SeverityArg,
+    pub fail_on: FailOnArg,
     /// Exit 1 when fewer than PCT% of a selected framework's controls were
     /// evaluated, as for `check` (the bundle is written either way).
     #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     pub fail_coverage_below: Option<f64>,
+    /// As for `check`: exit 0 unless a check could not be evaluated.
+    #[arg(long, conflicts_with_all = ["fail_on", "fail_coverage_below"])]
+    pub soft_fail: bool,
     /// No progress and no summary line: the exit code, the bundle and errors only.
     #[arg(short, long)]
     pub quiet: bool,
@@ -218,24 +226,27 @@ impl From<FormatArg> for Format {
     }
 }
 
-/// Severities, as `--fail-on` names them.
+/// Severities, as `--fail-on` names them, and `none`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SeverityArg {
+pub enum FailOnArg {
     Info,
     Low,
     Medium,
     High,
     Critical,
+    /// No failing check gates; checks that could not be evaluated still do.
+    None,
 }
 
-impl From<SeverityArg> for Severity {
-    fn from(s: SeverityArg) -> Self {
+impl From<FailOnArg> for FailOn {
+    fn from(s: FailOnArg) -> Self {
         match s {
-            SeverityArg::Info => Severity::Info,
-            SeverityArg::Low => Severity::Low,
-            SeverityArg::Medium => Severity::Medium,
-            SeverityArg::High => Severity::High,
-            SeverityArg::Critical => Severity::Critical,
+            FailOnArg::Info => FailOn::At(Severity::Info),
+            FailOnArg::Low => FailOn::At(Severity::Low),
+            FailOnArg::Medium => FailOn::At(Severity::Medium),
+            FailOnArg::High => FailOn::At(Severity::High),
+            FailOnArg::Critical => FailOn::At(Severity::Critical),
+            FailOnArg::None => FailOn::Never,
         }
     }
 }
@@ -504,10 +515,7 @@ impl Progress {
 }
 
 fn check(args: &CheckArgs) -> Exit {
-    let gate = crate::gate::Rule {
-        fail_on: args.fail_on.into(),
-        coverage: args.fail_coverage_below,
-    };
+    let gate = gate_rule(args.fail_on, args.fail_coverage_below, args.soft_fail);
     let needs_inputs = Format::from(args.format).needs_inputs()
         || args.output.iter().any(|o| o.format.needs_inputs());
     let risk = args.eval.risk(crate::risk::simulate::CHECK_TRIALS, None);
@@ -561,6 +569,17 @@ fn check(args: &CheckArgs) -> Exit {
     let exit = gate_exit(&report);
     std::mem::forget(report);
     exit
+}
+
+/// The gate `--fail-on`, `--fail-coverage-below` and `--soft-fail` ask for.
+fn gate_rule(fail_on: FailOnArg, coverage: Option<f64>, soft_fail: bool) -> crate::gate::Rule {
+    if soft_fail {
+        return crate::gate::Rule::fail_on(FailOn::Never);
+    }
+    crate::gate::Rule {
+        fail_on: fail_on.into(),
+        coverage,
+    }
 }
 
 /// Runs a step, timing it with `ASSAY_TIMINGS`.
@@ -623,10 +642,7 @@ fn evidence(args: &EvidenceArgs) -> Exit {
         None => None,
     };
     let risk = args.eval.risk(crate::risk::simulate::CHECK_TRIALS, None);
-    let gate = crate::gate::Rule {
-        fail_on: args.fail_on.into(),
-        coverage: args.fail_coverage_below,
-    };
+    let gate = gate_rule(args.fail_on, args.fail_coverage_below, args.soft_fail);
     let Ok(options) = args.eval.options(gate, Some(args.copy_limit), risk) else {
         return Exit::Usage;
     };
@@ -759,7 +775,7 @@ fn test(path: &std::path::Path, patterns: &[String], require_examples: bool) -> 
     if ok { Exit::Success } else { Exit::Failed }
 }
 
-fn merge(reports: &[PathBuf], format: Format, fail_on: Severity, name: &str) -> Exit {
+fn merge(reports: &[PathBuf], format: Format, fail_on: FailOn, name: &str) -> Exit {
     let report = match report::merge::merge_files(reports, name, fail_on) {
         Ok(report) => report,
         Err(e) => {
@@ -905,17 +921,17 @@ fn print(text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::{FormatArg, SeverityArg};
-    use crate::model::Severity;
+    use super::{FailOnArg, FormatArg};
+    use crate::gate::FailOn;
     use crate::report::Format;
     use clap::ValueEnum;
 
     /// The names the command line accepts are the names reports print.
     #[test]
     fn argument_names_are_the_model_s_names() {
-        for s in SeverityArg::value_variants() {
+        for s in FailOnArg::value_variants() {
             let name = s.to_possible_value().map(|v| v.get_name().to_owned());
-            assert_eq!(name.as_deref(), Some(Severity::from(*s).as_str()));
+            assert_eq!(name.as_deref(), Some(FailOn::from(*s).as_str()));
         }
         let formats: Vec<Format> = FormatArg::value_variants()
             .iter()

@@ -11,11 +11,66 @@ use crate::outcome::{BaselineState, CheckResult, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// The severity at which failing checks gate (`--fail-on`), or never
+/// (`--fail-on none`, `--soft-fail`): checks that could not be evaluated gate
+/// whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum FailOn {
+    At(Severity),
+    Never,
+}
+
+impl FailOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::At(s) => s.as_str(),
+            FailOn::Never => "none",
+        }
+    }
+
+    /// Whether a failing check of this severity gates.
+    pub fn gates(self, severity: Severity) -> bool {
+        matches!(self, FailOn::At(at) if severity >= at)
+    }
+}
+
+impl std::fmt::Display for FailOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<FailOn> for String {
+    fn from(f: FailOn) -> Self {
+        f.as_str().to_owned()
+    }
+}
+
+impl TryFrom<String> for FailOn {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        if s == "none" {
+            return Ok(FailOn::Never);
+        }
+        serde_json::from_value(serde_json::Value::String(s.clone()))
+            .map(FailOn::At)
+            .map_err(|_| format!("`{s}` is not a severity or `none`"))
+    }
+}
+
+impl From<Severity> for FailOn {
+    fn from(s: Severity) -> Self {
+        FailOn::At(s)
+    }
+}
+
 /// What the run asked the gate to enforce.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rule {
     /// Failing checks at or above this severity gate.
-    pub fail_on: Severity,
+    pub fail_on: FailOn,
     /// With `--fail-coverage-below`: the share of each framework's controls,
     /// in percent, that must have been evaluated.
     pub coverage: Option<f64>,
@@ -23,9 +78,9 @@ pub struct Rule {
 
 impl Rule {
     /// Gate on severity alone.
-    pub fn fail_on(fail_on: Severity) -> Self {
+    pub fn fail_on(fail_on: impl Into<FailOn>) -> Self {
         Self {
-            fail_on,
+            fail_on: fail_on.into(),
             coverage: None,
         }
     }
@@ -34,7 +89,7 @@ impl Rule {
 /// Whether the run passes its gate, and what failed it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Gate {
-    pub fail_on: Severity,
+    pub fail_on: FailOn,
     pub passed: bool,
     /// Checks that fail at or above `fail_on`, and checks that could not be evaluated.
     pub gated: Vec<CheckId>,
@@ -109,9 +164,9 @@ pub fn decide(judged: &Judged<'_>, rule: &Rule) -> Gate {
 /// unreadable input is never a pass, whatever its severity); when it fails
 /// at or above the threshold, and, with a baseline, the failure is new; and
 /// when it broke a control that passed in the baseline report.
-fn gates(check: &CheckResult, judged: &Judged<'_>, fail_on: Severity) -> bool {
+fn gates(check: &CheckResult, judged: &Judged<'_>, fail_on: FailOn) -> bool {
     let errored = unevaluated(check);
-    let fails = check.status == Status::Fail && check.severity >= fail_on;
+    let fails = check.status == Status::Fail && fail_on.gates(check.severity);
     let regressed = check.status == Status::Fail && judged.regressed.contains(&check.id);
     errored || (fails && (!judged.baselined || worse(check))) || regressed
 }
@@ -213,6 +268,24 @@ mod tests {
     }
 
     #[test]
+    fn fail_on_none_gates_only_what_could_not_be_evaluated() {
+        let critical = check("a.critical", "fail", "critical", serde_json::json!([]));
+        let error = check("a.error", "error", "info", serde_json::json!([]));
+        let judged = Judged::checks([&critical, &error]);
+        assert_eq!(gated(&judged, Rule::fail_on(FailOn::Never)), ["a.error"]);
+        assert!(decide(&Judged::checks([&critical]), &Rule::fail_on(FailOn::Never)).passed);
+        // Reports name it `none`, and read it back, and old reports still read.
+        for (text, value) in [
+            ("\"none\"", FailOn::Never),
+            ("\"high\"", FailOn::At(Severity::High)),
+        ] {
+            assert_eq!(serde_json::to_string(&value).ok().as_deref(), Some(text));
+            assert_eq!(serde_json::from_str::<FailOn>(text).ok(), Some(value));
+        }
+        assert!(serde_json::from_str::<FailOn>("\"severe\"").is_err());
+    }
+
+    #[test]
     fn risks_fail_only_on_checks_that_could_not_be_evaluated() {
         let failing = check("a.high", "fail", "critical", serde_json::json!([]));
         let error = check("a.error", "error", "info", serde_json::json!([]));
@@ -232,7 +305,7 @@ mod tests {
         let mut judged = Judged::checks([&pass]);
         judged.coverage = vec![("soc2".to_owned(), 42.04), ("iso27001".to_owned(), 80.0)];
         let rule = Rule {
-            fail_on: Severity::High,
+            fail_on: Severity::High.into(),
             coverage: Some(50.0),
         };
         let gate = decide(&judged, &rule);

@@ -153,6 +153,21 @@ fn recorded_outputs_keep_their_meaning() {
     );
     assert_says("test-glob", "stdout", &["12 examples of 2 checks"]);
     assert_says(
+        "check-fail-on-none",
+        "stdout",
+        &["gate: passed (fail-on none)", "Failing checks"],
+    );
+    assert_says(
+        "check-soft-fail",
+        "stdout",
+        &["gate: passed (fail-on none)", "Failing checks"],
+    );
+    assert_says(
+        "check-soft-fail-conflict",
+        "stderr",
+        &["cannot be used with"],
+    );
+    assert_says(
         "check-skip-check",
         "stdout",
         &[

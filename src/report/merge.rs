@@ -9,7 +9,7 @@
 use super::{
     CheckReport, ControlReport, Counts, Coverage, FrameworkReport, ProjectInfo, Report, Summary,
 };
-use crate::model::{CheckId, Severity};
+use crate::model::CheckId;
 use crate::outcome::Status;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,7 +48,7 @@ pub enum MergeError {
 pub fn merge_files(
     paths: &[impl AsRef<Path>],
     name: &str,
-    fail_on: Severity,
+    fail_on: crate::gate::FailOn,
 ) -> Result<Report, MergeError> {
     let mut labelled = Vec::with_capacity(paths.len());
     for path in paths {
@@ -96,7 +96,7 @@ pub fn merge_files(
 pub fn merge(
     inputs: Vec<(String, Report)>,
     name: &str,
-    fail_on: Severity,
+    fail_on: crate::gate::FailOn,
 ) -> Result<Report, MergeError> {
     let Some(first) = inputs.first() else {
         return Err(MergeError::Empty);

@@ -18,7 +18,7 @@ mod stream;
 use crate::engine::{Evaluation, ExportTarget};
 pub use crate::gate::{Gate, Shortfall};
 use crate::gate::{Judged, Rule};
-use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Selection, Severity};
+use crate::model::{Catalog, CheckId, FrameworkId, Project, RiskId, Selection};
 use crate::outcome::{AttestationReport, CheckResult, Status};
 use crate::risk::RiskAnalysis;
 use crate::walk::{Tree, WalkError};
@@ -310,7 +310,7 @@ pub struct RunInfo<'a> {
     pub project: &'a Project,
     pub tree: &'a Tree,
     pub as_of: String,
-    pub fail_on: Severity,
+    pub fail_on: crate::gate::FailOn,
 }
 
 impl Format {
