@@ -9,7 +9,7 @@
 
 use crate::git;
 use crate::load::Loaded;
-use crate::model::{CheckId, CheckKind, RecordSource};
+use crate::model::{CheckId, CheckKind, ExportKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -107,9 +107,12 @@ pub fn select(
     let affected = |kind: &CheckKind| {
         let selects = |files: &crate::model::FileSelector| in_repo.iter().any(|p| files.selects(p));
         kind.files().is_some_and(selects)
-            || kind.record_sources().iter().any(|s| match s {
-                RecordSource::Export(k) => export_kinds.contains(k.name()),
-                repo_source => crate::source::repo_files(*repo_source).is_some_and(selects),
+            || kind.record_sources().iter().any(|s| {
+                // `k8s` reads repository manifests and `k8s` exports alike.
+                ExportKind::ALL
+                    .iter()
+                    .any(|k| s.reads_export(*k) && export_kinds.contains(k.name()))
+                    || crate::source::repo_files(*s).is_some_and(selects)
             })
     };
     report.skipped = loaded

@@ -205,6 +205,9 @@ fn json_report_with_exports_validates_against_the_schema() {
         "fixtures/projects/k8s-bad",
         "fixtures/projects/okta-bad",
         "fixtures/projects/okta-wrong-kind",
+        "fixtures/projects/k8s-rendered-bad",
+        "fixtures/projects/k8s-rendered-malformed",
+        "fixtures/repos/helm-chart",
     ] {
         let (_, stdout, _) = assay(&["check", dir, "--format", "json"]);
         let report = json(&stdout);
@@ -389,4 +392,147 @@ fn export_paths_do_not_depend_on_the_working_directory() {
         ],
     );
     assert_eq!(typed.0[0], "acme/exports/credential-report.csv");
+}
+
+/// A project declaring a `k8s` export at `rendered.yaml` with `text`, and the
+/// built-in Kubernetes checks' results on it.
+fn rendered_export(text: &str) -> (i32, serde_json::Value) {
+    let project = tempfile::tempdir().unwrap();
+    fs::write(project.path().join("rendered.yaml"), text).unwrap();
+    fs::write(
+        project.path().join("assay.toml"),
+        "[[export]]\nname = \"chart\"\nkind = \"k8s\"\npath = \"rendered.yaml\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = assay(&[
+        "check",
+        project.path().to_str().unwrap(),
+        "--check",
+        "k8s.*",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(code, 2, "{stderr}");
+    (code, json(&stdout))
+}
+
+/// Issue 13: a rendered chart's findings cite the export file, the object's
+/// line and the template the `# Source:` comment names; the repository's
+/// unrendered templates are named as skipped beside them.
+#[test]
+fn issue_13_a_rendered_chart_is_judged_and_its_templates_named_as_skipped() {
+    let (code, stdout, stderr) = assay(&[
+        "check",
+        "fixtures/repos/helm-chart",
+        "--export",
+        "k8s=fixtures/projects/k8s-rendered-bad/rendered.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = json(&stdout);
+    let c = check(&report, "k8s.no-privileged");
+    assert_eq!(c["status"], "fail");
+    let f = &c["findings"][0];
+    assert_eq!(f["export"], "k8s");
+    assert_eq!(
+        f["path"],
+        "fixtures/projects/k8s-rendered-bad/rendered.yaml"
+    );
+    assert_eq!(f["line"], 27);
+    assert_eq!(
+        f["label"],
+        "Pod/lab/lab-node-shell (from lab/templates/node-shell.yaml)"
+    );
+    assert_eq!(report["exports"][0]["kind"], "k8s");
+    let skipped = report["targets"][0]["skipped_documents"]
+        .as_array()
+        .unwrap();
+    assert_eq!(skipped.len(), 2);
+    assert_eq!(skipped[0]["path"], "charts/app/templates/agent.yaml");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("helm template")
+    );
+}
+
+#[test]
+fn issue_13_a_rendered_yaml_bomb_is_an_error() {
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a: &a [x,x,x,x,x,x,x,x,x]\n",
+    );
+    for (name, prev) in [
+        ("b", "a"),
+        ("c", "b"),
+        ("d", "c"),
+        ("e", "d"),
+        ("f", "e"),
+        ("g", "f"),
+        ("h", "g"),
+    ] {
+        bomb.push_str(&format!(
+            "  {name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+    }
+    let (code, report) = rendered_export(&bomb);
+    assert_eq!(code, 1);
+    let c = check(&report, "k8s.no-privileged");
+    assert_eq!(c["status"], "error", "{c}");
+    let message = c["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("invalid YAML"), "{message}");
+}
+
+#[test]
+fn issue_13_a_deeply_nested_rendered_file_is_an_error() {
+    let deep = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: deep}}\nspec: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let (code, report) = rendered_export(&deep);
+    assert_eq!(code, 1);
+    let c = check(&report, "k8s.run-as-non-root");
+    assert_eq!(c["status"], "error", "{c}");
+    let message = c["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("invalid YAML"), "{message}");
+}
+
+/// A rendered file declared in assay.toml is refused when it is a link out of
+/// the project, as every declared export is.
+#[cfg(unix)]
+#[test]
+fn issue_13_a_rendered_file_linking_out_of_the_project_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(
+        outside.path().join("rendered.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n",
+    )
+    .unwrap();
+    let project = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("rendered.yaml"),
+        project.path().join("rendered.yaml"),
+    )
+    .unwrap();
+    fs::write(
+        project.path().join("assay.toml"),
+        "[[export]]\nname = \"chart\"\nkind = \"k8s\"\npath = \"rendered.yaml\"\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = assay(&[
+        "check",
+        project.path().to_str().unwrap(),
+        "--check",
+        "k8s.*",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let report = json(&stdout);
+    let c = check(&report, "k8s.no-privileged");
+    assert_eq!(c["status"], "error");
+    let message = c["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("symbolic link"), "{message}");
 }

@@ -34,6 +34,10 @@ use std::path::{Path, PathBuf};
 struct Expected {
     as_of: Option<String>,
     only: Option<Vec<String>>,
+    /// Repository documents a record source skipped (`path` or `path:line`):
+    /// every fixture lists all of them, so none is ever dropped unseen.
+    #[serde(default)]
+    skipped: Vec<String>,
     checks: BTreeMap<String, ExpectedCheck>,
     #[serde(default)]
     frameworks: BTreeMap<String, ExpectedFramework>,
@@ -68,6 +72,8 @@ struct ExpectedCheck {
     #[serde(default)]
     error_contains: Vec<String>,
     population: Option<usize>,
+    /// A phrase the check's note must hold (a not-applicable check says why).
+    note_contains: Option<String>,
 }
 
 fn location(f: &Finding) -> String {
@@ -141,6 +147,17 @@ fn compare(name: &str, dir: &Path, expected: &ExpectedCheck, actual: &CheckResul
                 actual.errors
             ));
         }
+    }
+    if let Some(needle) = &expected.note_contains
+        && !actual
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains(needle.as_str()))
+    {
+        problems.push(format!(
+            "{name}: {id}: the note does not say `{needle}`: {:?}",
+            actual.note
+        ));
     }
     if let Some(population) = expected.population
         && population != actual.examined
@@ -272,6 +289,20 @@ fn every_fixture_gives_exactly_its_expected_findings() {
             expected_ids, actual_ids,
             "{name}: the expected file must list every compared check"
         );
+        let skipped: Vec<String> = evaluation
+            .skipped_documents
+            .iter()
+            .map(|d| match d.line {
+                Some(line) => format!("{}:{line}", d.path),
+                None => d.path.clone(),
+            })
+            .collect();
+        if sorted(skipped.clone()) != sorted(expected.skipped.clone()) {
+            problems.push(format!(
+                "{name}: skipped documents {skipped:?} != expected {:?} ({:?})",
+                expected.skipped, evaluation.skipped_documents
+            ));
+        }
         for (id, exp) in &expected.checks {
             problems.extend(compare(&name, &dir, exp, actual[id]));
         }

@@ -4,7 +4,7 @@
 
 use super::plan::{Planned, judge_records};
 use crate::check::{Location, Outcome};
-use crate::model::{ExportSpec, Pointer, RecordSource};
+use crate::model::{ExportSpec, Pointer};
 use crate::source::Record;
 use crate::source::export;
 use serde::{Deserialize, Serialize};
@@ -43,10 +43,7 @@ pub(super) fn evaluate(
         let checks: Vec<usize> = planned
             .iter()
             .enumerate()
-            .filter(|(_, p)| {
-                p.record_sources()
-                    .contains(&RecordSource::Export(spec.kind))
-            })
+            .filter(|(_, p)| p.record_sources().iter().any(|s| s.reads_export(spec.kind)))
             .map(|(i, _)| i)
             .collect();
         let mut target = ExportTarget {

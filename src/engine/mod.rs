@@ -70,6 +70,21 @@ pub struct ExaminedFile {
     pub checks: Vec<CheckId>,
 }
 
+/// A repository document a record source could not judge (a Helm template,
+/// a document that is no Kubernetes object), and why: named in the report,
+/// never judged, never a pass.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct DocumentSkipped {
+    /// Relative to the repository root.
+    pub path: String,
+    /// 1-based line of the document; absent when the whole file is skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// The record source that skipped it (`k8s`).
+    pub source: String,
+    pub reason: String,
+}
+
 /// The controls of one framework, with their statuses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameworkResult {
@@ -92,6 +107,8 @@ pub struct Evaluation {
     pub examined: Vec<ExaminedFile>,
     /// Every waiver and inline directive, with its state and what it covered.
     pub waivers: Vec<crate::outcome::WaiverReport>,
+    /// Repository documents a record source could not judge, by path and line.
+    pub skipped_documents: Vec<DocumentSkipped>,
 }
 
 /// Evaluates every check of `catalog` over the project's repository and
@@ -117,8 +134,15 @@ pub fn evaluate(
     let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); planned.len()];
     let mut examined = Vec::new();
     let mut inline = Vec::new();
+    let mut skipped_documents = Vec::new();
     for (file, mut w) in tree.files.iter().zip(work) {
         inline.append(&mut w.inline);
+        skipped_documents.extend(w.skipped.drain(..).map(|(source, s)| DocumentSkipped {
+            path: file.relative.clone(),
+            line: s.line,
+            source: source.name().to_owned(),
+            reason: s.reason,
+        }));
         if let Some(kept) = w.kept.take() {
             let mut checks: Vec<CheckId> = kept
                 .checks
@@ -154,7 +178,14 @@ pub fn evaluate(
     let mut results: Vec<CheckResult> = planned
         .iter()
         .zip(paths.iter().zip(outcomes))
-        .map(|(p, (files, outs))| merge(p, files, outs, &tree, project, plan.max_findings))
+        .map(|(p, (files, outs))| {
+            let inputs = Inputs {
+                selected: files,
+                tree: &tree,
+                skipped: &skipped_documents,
+            };
+            merge(p, &inputs, outs, project, plan.max_findings)
+        })
         .collect();
     let today = jiff::tz::Offset::UTC.to_datetime(options.as_of).date();
     let use_inline = options.inline_waivers;
@@ -168,20 +199,30 @@ pub fn evaluate(
         frameworks,
         examined,
         waivers,
+        skipped_documents,
     };
     Ok((tree, evaluation))
+}
+
+/// What a check's result is merged with besides its outcomes.
+struct Inputs<'a> {
+    /// The files its globs selected (file checks).
+    selected: &'a [&'a str],
+    tree: &'a Tree,
+    /// Every repository document skipped, of every source.
+    skipped: &'a [DocumentSkipped],
 }
 
 /// One check's result from its inputs' outcomes: counts summed, at most
 /// `cap` findings kept (the first in report order), the rest counted.
 fn merge(
     p: &Planned<'_>,
-    selected: &[&str],
+    inputs: &Inputs<'_>,
     outcomes: Vec<Outcome>,
-    tree: &Tree,
     project: &Project,
     cap: usize,
 ) -> CheckResult {
+    let (selected, tree) = (inputs.selected, inputs.tree);
     let check = p.check;
     let mut findings: Vec<Finding> = Vec::new();
     let mut omitted = 0;
@@ -238,7 +279,8 @@ fn merge(
                 }
             }
             if let Some(r) = check.kind.records() {
-                note = missing_exports_note(&r.sources, project);
+                note = missing_exports_note(&r.sources, project)
+                    .or_else(|| skipped_note(&r.sources, inputs.skipped));
             }
         }
     }
@@ -296,6 +338,31 @@ fn missing_exports_note(sources: &[RecordSource], project: &Project) -> Option<S
     Some(format!(
         "no export of kind {} declared: add one to assay.toml or pass --export KIND=PATH",
         missing.join(" or ")
+    ))
+}
+
+/// Says that a record check with nothing to judge had documents skipped:
+/// not applicable is then "nothing we could read", and the report names them.
+fn skipped_note(sources: &[RecordSource], skipped: &[DocumentSkipped]) -> Option<String> {
+    let mine: Vec<&DocumentSkipped> = skipped
+        .iter()
+        .filter(|d| sources.iter().any(|s| s.name() == d.source))
+        .collect();
+    let n = mine.len();
+    if n == 0 {
+        return None;
+    }
+    let helm = if mine
+        .iter()
+        .any(|d| d.reason == crate::source::HELM_TEMPLATE_REASON)
+    {
+        "; render a Helm chart with `helm template CHART > rendered.yaml` and pass --export k8s=rendered.yaml"
+    } else {
+        ""
+    };
+    Some(format!(
+        "nothing judged: {n} document{} skipped, named in the report{helm}",
+        if n == 1 { "" } else { "s" }
     ))
 }
 

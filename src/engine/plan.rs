@@ -4,7 +4,7 @@
 
 use crate::check::{CompiledRecordCheck, FileContents, Judge, Location, Outcome, kinds};
 use crate::model::{Assertion, Catalog, Check, RecordSource};
-use crate::source::{self, HclFile, Parsed, Record};
+use crate::source::{self, HclFile, Parsed, Record, SkippedDocument};
 use crate::walk::TreeFile;
 use globset::{GlobSet, GlobSetBuilder};
 use regex::bytes::{RegexSet, RegexSetBuilder};
@@ -60,6 +60,8 @@ pub(crate) struct FileWork {
     pub kept: Option<Kept>,
     /// `assay:ignore` directives in the file.
     pub inline: Vec<super::waive::Inline>,
+    /// Documents of the file a record source could not judge, and why.
+    pub skipped: Vec<(RecordSource, SkippedDocument)>,
 }
 
 /// What keeping inputs records of a file.
@@ -151,6 +153,7 @@ impl<'a> Plan<'a> {
             terraform: None,
             kept: None,
             inline: Vec::new(),
+            skipped: Vec::new(),
         };
         // Kept inputs include files only a path check looked at: the
         // evidence names the bytes, not just the name.
@@ -192,9 +195,10 @@ impl<'a> Plan<'a> {
             })
         });
         match judged {
-            Ok((outcomes, terraform)) => {
-                work.outcomes = outcomes;
-                work.terraform = terraform;
+            Ok(judged) => {
+                work.outcomes = judged.outcomes;
+                work.terraform = judged.terraform;
+                work.skipped = judged.skipped;
             }
             Err(message) => {
                 work.outcomes = readers
@@ -274,13 +278,10 @@ impl<'a> Plan<'a> {
             .collect()
     }
 
-    fn judge(
-        &self,
-        readers: &[Reader],
-        contents: &FileContents<'_>,
-    ) -> (Vec<(usize, Outcome)>, Option<HclFile>) {
+    fn judge(&self, readers: &[Reader], contents: &FileContents<'_>) -> Judged {
         let mut out = Vec::new();
         let mut terraform = None;
+        let mut skipped = Vec::new();
         // One pass over the bytes for every content pattern of every check.
         let hits = match &self.content {
             Some(c) if readers.iter().any(|r| matches!(r, Reader::Content(_))) => {
@@ -317,12 +318,20 @@ impl<'a> Plan<'a> {
                     // and reports an error if it cannot read them.
                     let text = parser_text(contents.bytes);
                     let records = match source::parse_repo_file(source, contents.path, &text) {
-                        Ok(Parsed::Skipped) => continue,
+                        Ok(Parsed::Unrelated) => continue,
                         Ok(Parsed::Terraform(hcl)) => {
                             terraform = Some(hcl);
                             continue;
                         }
-                        Ok(Parsed::Records(records)) => Ok(records),
+                        Ok(Parsed::Records(records, skips)) => {
+                            skipped.extend(skips.into_iter().map(|s| (source, s)));
+                            // Only skipped documents: nothing judged, so no
+                            // outcome; the report names them.
+                            if records.is_empty() {
+                                continue;
+                            }
+                            Ok(records)
+                        }
                         Err(message) => Err(message),
                     };
                     let at = Location {
@@ -341,8 +350,19 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        (out, terraform)
+        Judged {
+            outcomes: out,
+            terraform,
+            skipped,
+        }
     }
+}
+
+/// What judging one file's contents produced.
+struct Judged {
+    outcomes: Vec<(usize, Outcome)>,
+    terraform: Option<HclFile>,
+    skipped: Vec<(RecordSource, SkippedDocument)>,
 }
 
 /// A file as the YAML, HCL and Dockerfile parsers see it: decoded lossily,

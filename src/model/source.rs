@@ -45,11 +45,26 @@ impl RecordSource {
         }
     }
 
+    /// Whether the source reads exports of `kind`. `source = "k8s"` reads the
+    /// repository's manifests and every `k8s` export (rendered charts,
+    /// `kustomize build`): one set of checks judges both, so the export kind
+    /// takes the source's name rather than a second one checks would have
+    /// to list.
+    pub fn reads_export(self, kind: ExportKind) -> bool {
+        match self {
+            Self::Export(k) => k == kind,
+            Self::Kubernetes => kind == ExportKind::K8s,
+            Self::Terraform | Self::Workflows => false,
+        }
+    }
+
     /// Every source name a check may use, for help texts.
     pub fn all_names() -> String {
         let mut names = vec!["repo"];
         names.extend(Self::REPO_SOURCES.iter().map(|s| s.name()));
-        names.extend(ExportKind::names());
+        // `k8s` is a repository source and an export kind: named once.
+        let kinds: Vec<&str> = ExportKind::names().filter(|n| !names.contains(n)).collect();
+        names.extend(kinds);
         names.join(", ")
     }
 }

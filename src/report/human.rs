@@ -203,6 +203,7 @@ fn header(out: &mut String, report: &Report, detail: Detail) {
         for s in &target.skipped {
             let _ = writeln!(out, "  not read `{}`: {}", s.path, s.reason);
         }
+        skipped_documents(out, &target.skipped_documents, detail);
 
         for e in &target.errors {
             let _ = writeln!(out, "  could not list `{}`: {}", e.path, e.message);
@@ -223,6 +224,62 @@ fn header(out: &mut String, report: &Report, detail: Detail) {
                 );
             }
         }
+    }
+}
+
+/// Paths of one skipped group the summary names before counting the rest.
+const SKIPPED_SHOWN: usize = 5;
+
+/// Documents read and not judged, one line per source and reason: never a
+/// silent gap in what was examined.
+fn skipped_documents(out: &mut String, docs: &[crate::engine::DocumentSkipped], detail: Detail) {
+    let groups = super::skipped_groups(docs);
+    let Some(first) = groups.first() else {
+        return;
+    };
+    let noun = |n: usize| if n == 1 { "document" } else { "documents" };
+    let line = |g: &super::SkippedGroup<'_>| {
+        let shown = if detail == Detail::Verbose {
+            g.locations.len()
+        } else {
+            SKIPPED_SHOWN
+        };
+        let mut paths = g
+            .locations
+            .iter()
+            .take(shown)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if g.locations.len() > shown {
+            let _ = write!(
+                paths,
+                " and {} more (named by --verbose)",
+                g.locations.len() - shown
+            );
+        }
+        format!("{paths} ({})", g.reason)
+    };
+    if groups.len() == 1 {
+        let n = first.locations.len();
+        let _ = writeln!(
+            out,
+            "  skipped {n} {} {}: {}",
+            first.source,
+            noun(n),
+            line(first)
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  skipped {} {}, not judged:",
+        docs.len(),
+        noun(docs.len())
+    );
+    for g in &groups {
+        let n = g.locations.len();
+        let _ = writeln!(out, "    {n} {} {}: {}", g.source, noun(n), line(g));
     }
 }
 

@@ -95,6 +95,27 @@ fn heading(out: &mut String, report: &Report) {
         "Checks: {} pass · {} fail · {} error · {} not applicable · {} waived\n",
         c.pass, c.fail, c.error, c.not_applicable, c.waived
     );
+    // Documents nobody judged: a reviewer must not read the gate as covering them.
+    for t in &report.targets {
+        for g in super::skipped_groups(&t.skipped_documents) {
+            let n = g.locations.len();
+            let shown: Vec<String> = g
+                .locations
+                .iter()
+                .take(MAX_FINDINGS)
+                .map(|l| code(l, false))
+                .collect();
+            let _ = writeln!(
+                out,
+                "Skipped, not judged: {n} {} document{} ({}): {}{}\n",
+                esc(g.source),
+                if n == 1 { "" } else { "s" },
+                prose(g.reason),
+                shown.join(", "),
+                more(n, MAX_FINDINGS, "")
+            );
+        }
+    }
 }
 
 fn frameworks(out: &mut String, report: &Report) {

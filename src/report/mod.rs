@@ -156,6 +156,10 @@ pub struct Target {
     /// Files seen and not read (special files, ignore files not applied), with why.
     #[serde(default)]
     pub skipped: Vec<SkippedReport>,
+    /// Documents read and not judged (a Helm template, a document that is no
+    /// Kubernetes object), with why; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_documents: Vec<crate::engine::DocumentSkipped>,
     pub errors: Vec<WalkErrorReport>,
 }
 
@@ -352,7 +356,11 @@ impl Report {
                 name: run.project.name.clone(),
                 config: run.project.config.as_ref().map(|p| p.display().to_string()),
             },
-            targets: vec![target(run.tree, evaluation.files_read)],
+            targets: vec![target(
+                run.tree,
+                evaluation.files_read,
+                evaluation.skipped_documents,
+            )],
             exports: evaluation.exports,
             gate,
             summary,
@@ -471,7 +479,11 @@ impl Report {
     }
 }
 
-fn target(tree: &Tree, files_read: usize) -> Target {
+fn target(
+    tree: &Tree,
+    files_read: usize,
+    skipped_documents: Vec<crate::engine::DocumentSkipped>,
+) -> Target {
     Target {
         kind: "repository".to_owned(),
         path: tree.root.display().to_string(),
@@ -481,6 +493,7 @@ fn target(tree: &Tree, files_read: usize) -> Target {
         git: tree.git,
         ignored: tree.ignored.clone(),
         skipped: skipped(tree),
+        skipped_documents,
         errors: tree.errors.iter().map(walk_error).collect(),
     }
 }
@@ -506,6 +519,43 @@ fn skipped(tree: &Tree) -> Vec<SkippedReport> {
         .collect();
     out.sort();
     out
+}
+
+/// Skipped documents of one source and one reason, in report order.
+pub(crate) struct SkippedGroup<'a> {
+    /// What people call the source's documents (`Kubernetes`).
+    pub source: &'a str,
+    pub reason: &'a str,
+    /// `path` or `path:line`.
+    pub locations: Vec<String>,
+}
+
+/// The skipped documents grouped by source and reason, first seen first:
+/// thirty chart templates skipped for one reason are one line, not thirty.
+pub(crate) fn skipped_groups(docs: &[crate::engine::DocumentSkipped]) -> Vec<SkippedGroup<'_>> {
+    let mut groups: Vec<SkippedGroup<'_>> = Vec::new();
+    for d in docs {
+        let source = match d.source.as_str() {
+            "k8s" => "Kubernetes",
+            other => other,
+        };
+        let location = match d.line {
+            Some(line) => format!("{}:{line}", d.path),
+            None => d.path.clone(),
+        };
+        match groups
+            .iter_mut()
+            .find(|g| g.source == source && g.reason == d.reason)
+        {
+            Some(g) => g.locations.push(location),
+            None => groups.push(SkippedGroup {
+                source,
+                reason: &d.reason,
+                locations: vec![location],
+            }),
+        }
+    }
+    groups
 }
 
 fn walk_error(e: &WalkError) -> WalkErrorReport {

@@ -194,7 +194,10 @@ pub fn stream<'a, T: Send>(
             columns,
             &mut sequential,
         )?,
-        Format::Yaml | Format::Json => read_yaml(path, each, &mut sequential)?,
+        Format::Yaml | Format::Json => match kind.spec().records {
+            Records::Kubernetes => read_rendered(path, &mut sequential)?,
+            _ => read_yaml(path, each, &mut sequential)?,
+        },
     }
     sequential.flush();
     Ok((sequential.streamed, sequential.results))
@@ -248,9 +251,11 @@ impl Preparer<'_> {
         let context = Context {
             file_name: self.file_name.as_deref(),
         };
+        // A label given where the record was read (the template that
+        // rendered a Kubernetes object) stands unless the kind names one.
         (self.kind.spec().prepare)(record.value, &context).map(|prepared| Record {
             value: prepared.value,
-            label: prepared.label,
+            label: prepared.label.or(record.label),
             ..record
         })
     }
@@ -435,7 +440,7 @@ fn read_json<T: Send>(
     let records = preparer.kind.spec().records;
     let default_population = match records {
         Records::Member { pointer, .. } => Pointer::parse(pointer).ok(),
-        Records::Rows | Records::Document | Records::Array { .. } => None,
+        Records::Rows | Records::Document | Records::Array { .. } | Records::Kubernetes => None,
     };
     let pointer = each.cloned().or(default_population).unwrap_or_default();
     let cannot_read = |e: String| format!("cannot read `{}`: {e}", path.display());
@@ -577,11 +582,9 @@ fn json_error(e: &serde_json::Error) -> String {
     first_line(&e.to_string())
 }
 
-fn read_yaml<T: Send>(
-    path: &Path,
-    each: Option<&Pointer>,
-    sink: &mut Sequential<'_, T>,
-) -> Result<(), String> {
+/// A YAML export's text: the limits of every YAML export (size here; alias
+/// bombs and depth in the parser's options) hold for every YAML kind.
+fn read_text(path: &Path) -> Result<String, String> {
     let mut bytes = Vec::new();
     // Exports declared in assay.toml were checked to be regular files when
     // resolved; one given with --export is the caller's choice (a pipe from
@@ -590,13 +593,29 @@ fn read_yaml<T: Send>(
         .map_err(crate::confine::Refusal::Io)
         .and_then(|f| crate::confine::read_bounded(f, YAML_LIMIT, &mut bytes))
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         format!(
             "cannot read `{}`: not UTF-8 ({})",
             path.display(),
             e.utf8_error()
         )
-    })?;
+    })
+}
+
+/// A rendered Kubernetes stream: one record per object, `List` items too.
+fn read_rendered<T: Send>(path: &Path, sink: &mut Sequential<'_, T>) -> Result<(), String> {
+    for record in super::k8s::rendered(&read_text(path)?)? {
+        sink.push(record);
+    }
+    Ok(())
+}
+
+fn read_yaml<T: Send>(
+    path: &Path,
+    each: Option<&Pointer>,
+    sink: &mut Sequential<'_, T>,
+) -> Result<(), String> {
+    let text = read_text(path)?;
     let docs: Vec<serde_saphyr::Spanned<Value>> =
         serde_saphyr::from_multiple_with_options(&text, yaml_options())
             .map_err(|e| format!("invalid YAML: {}", first_line(&e.to_string())))?;

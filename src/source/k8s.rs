@@ -1,49 +1,167 @@
 //! Kubernetes manifests: every object in a multi-document YAML file, with its
-//! pod spec and all its containers gathered whatever the workload kind.
+//! pod spec and all its containers gathered whatever the workload kind; and
+//! the objects of a rendered stream (`helm template`) given as a `k8s` export.
 //!
-//! A record is `{apiVersion, kind, name, namespace, object, pod, containers}`:
-//! `object` is the manifest as written, `pod` the pod spec (null for objects
-//! that run no pods), `containers` every container, init container and
-//! ephemeral container, each with a `containerType`.
+//! A record is `{apiVersion, kind, name, namespace, object, pod, containers}`
+//! (shaped in [`super::kinds`], which the `k8s` export kind shares).
+//!
+//! A repository document this source cannot judge is never dropped in
+//! silence: a Helm template that is not YAML until rendered, YAML that does
+//! not parse and has no `apiVersion:`/`kind:` keys, a document that is no
+//! object. Each is returned as a [`SkippedDocument`] with why, and the report
+//! names it. Only files that never mention `apiVersion` and `kind` (and are no
+//! chart template) are none of this source's business and pass unnamed.
 
-use super::{Parsed, Record, first_line, yaml_options};
-use serde_json::{Map, Value, json};
+use super::kinds::{k8s_label, k8s_list_items, k8s_shape};
+use super::{Parsed, Record, SkippedDocument, first_line, yaml_options};
+use serde_json::Value;
 use serde_saphyr::Spanned;
 
+/// Why a chart template is not judged, and what to do about it.
+pub const TEMPLATE: &str =
+    "Helm template: render it with `helm template` and pass it with --export k8s=FILE";
+
+/// The longest template name a label quotes from a `# Source:` comment.
+const SOURCE_NAME_LIMIT: usize = 256;
+
 pub fn records(path: &str, text: &str) -> Result<Parsed, String> {
-    // Helm and other templates are not YAML until rendered; a file that never
-    // says `apiVersion` and `kind` holds no object, and is not parsed at all.
-    let template =
-        text.contains("{{") && (path.contains("templates/") || path.starts_with("templates"));
-    if template || !mentions_object(text) {
-        return Ok(Parsed::Skipped);
+    // A chart template is YAML only once rendered; `{{` inside a quoted
+    // scalar is valid YAML, so a template is judged if it parses, and named
+    // as skipped if it does not.
+    let template = in_templates_dir(path) && text.contains("{{");
+    if !template && !mentions_object(text) {
+        return Ok(Parsed::Unrelated);
     }
-    let docs: Vec<Spanned<Value>> =
-        match serde_saphyr::from_multiple_with_options(text, yaml_options()) {
-            Ok(docs) => docs,
-            // A YAML file that does not parse is only our business if it looks like a manifest.
-            Err(e) if looks_like_manifest(text) => {
-                return Err(format!("invalid YAML: {}", first_line(&e.to_string())));
-            }
-            Err(_) => return Ok(Parsed::Skipped),
-        };
+    let docs: Vec<Spanned<Value>> = match serde_saphyr::from_multiple_with_options(
+        text,
+        yaml_options(),
+    ) {
+        Ok(docs) => docs,
+        Err(_) if template => return Ok(skipped_whole(TEMPLATE.to_owned())),
+        // A YAML file that does not parse is an error if it looks like a manifest.
+        Err(e) if looks_like_manifest(text) => {
+            return Err(format!("invalid YAML: {}", first_line(&e.to_string())));
+        }
+        Err(e) => {
+            return Ok(skipped_whole(format!(
+                "not valid YAML ({}) and no `apiVersion:` and `kind:` keys, so not read as a manifest",
+                first_line(&e.to_string())
+            )));
+        }
+    };
+    let not_object = |what: String| {
+        if template {
+            format!("{what} is not a Kubernetes object until rendered; {TEMPLATE}")
+        } else {
+            format!("{what} is not a Kubernetes object: no string `apiVersion` and `kind`")
+        }
+    };
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     for (i, doc) in docs.into_iter().enumerate() {
+        // An empty document (`---` at the end of a file) holds nothing to skip.
+        if doc.value.is_null() {
+            continue;
+        }
         let line = u32::try_from(doc.referenced.line()).ok();
         let pointer = format!("/{i}");
-        match list_items(&doc.value) {
+        match k8s_list_items(&doc.value) {
             Some(items) => {
                 for (j, item) in items.iter().enumerate() {
-                    out.extend(record(item, format!("{pointer}/items/{j}"), line));
+                    match record(item, format!("{pointer}/items/{j}"), line) {
+                        Some(r) => out.push(r),
+                        None => skipped.push(SkippedDocument {
+                            line,
+                            reason: not_object(format!("item {j} of the list in document {i}")),
+                        }),
+                    }
                 }
             }
-            None => out.extend(record(&doc.value, pointer, line)),
+            None => match record(&doc.value, pointer, line) {
+                Some(r) => out.push(r),
+                None => skipped.push(SkippedDocument {
+                    line,
+                    reason: not_object(format!("document {i}")),
+                }),
+            },
         }
     }
-    if out.is_empty() {
-        return Ok(Parsed::Skipped);
+    Ok(Parsed::Records(out, skipped))
+}
+
+/// The objects of a rendered manifest stream, as they are (the `k8s` kind's
+/// schema then checks each and shapes it), labelled `Kind/namespace/name`
+/// and, where a `# Source:` comment above the document names it, the
+/// template that rendered it. Empty documents are left out; a `List` stands
+/// for its items, which take its line.
+pub fn rendered(text: &str) -> Result<Vec<Record>, String> {
+    let docs: Vec<Spanned<Value>> = serde_saphyr::from_multiple_with_options(text, yaml_options())
+        .map_err(|e| format!("invalid YAML: {}", first_line(&e.to_string())))?;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, doc) in docs.into_iter().enumerate() {
+        if doc.value.is_null() {
+            continue;
+        }
+        let line = u32::try_from(doc.referenced.line()).ok();
+        let template = line.and_then(|l| source_comment(&lines, l));
+        let label = |object: &Value| match (k8s_label(object), template) {
+            (Some(label), Some(t)) => Some(format!("{label} (from {t})")),
+            (None, Some(t)) => Some(format!("(from {t})")),
+            (label, None) => label,
+        };
+        match k8s_list_items(&doc.value) {
+            Some(items) => out.extend(items.iter().enumerate().map(|(j, item)| Record {
+                pointer: format!("/{i}/items/{j}"),
+                line,
+                label: label(item),
+                value: item.clone(),
+            })),
+            None => out.push(Record {
+                pointer: format!("/{i}"),
+                line,
+                label: label(&doc.value),
+                value: doc.value,
+            }),
+        }
     }
-    Ok(Parsed::Records(out))
+    Ok(out)
+}
+
+/// The template a `# Source: chart/templates/x.yaml` comment just above the
+/// document at 1-based `line` names (what `helm template` writes).
+fn source_comment<'a>(lines: &[&'a str], line: u32) -> Option<&'a str> {
+    let start = usize::try_from(line).ok()?.checked_sub(1)?;
+    for text in lines.get(..start)?.iter().rev() {
+        let text = text.trim();
+        if let Some(name) = text.strip_prefix("# Source:") {
+            let name = name.trim();
+            return (!name.is_empty()).then(|| {
+                let end = name
+                    .char_indices()
+                    .nth(SOURCE_NAME_LIMIT)
+                    .map_or(name.len(), |(i, _)| i);
+                name.get(..end).unwrap_or(name)
+            });
+        }
+        if !text.is_empty() && !text.starts_with('#') {
+            return None;
+        }
+    }
+    None
+}
+
+/// The whole file skipped, for one reason.
+fn skipped_whole(reason: String) -> Parsed {
+    Parsed::Records(Vec::new(), vec![SkippedDocument { line: None, reason }])
+}
+
+/// Whether the file is in a chart's `templates/` directory (at any depth).
+fn in_templates_dir(path: &str) -> bool {
+    path.split('/')
+        .rev()
+        .skip(1)
+        .any(|component| component == "templates")
 }
 
 fn mentions_object(text: &str) -> bool {
@@ -56,109 +174,13 @@ fn looks_like_manifest(text: &str) -> bool {
     text.contains("apiVersion:") && text.contains("kind:")
 }
 
-fn list_items(doc: &Value) -> Option<&Vec<Value>> {
-    let kind = doc.get("kind")?.as_str()?;
-    if kind == "List" || kind.ends_with("List") {
-        doc.get("items")?.as_array()
-    } else {
-        None
-    }
-}
-
 fn record(object: &Value, pointer: String, line: Option<u32>) -> Option<Record> {
-    let api_version = object.get("apiVersion")?.as_str()?;
-    let kind = object.get("kind")?.as_str()?;
-    let metadata = object.get("metadata");
-    let name = metadata
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let namespace = metadata
-        .and_then(|m| m.get("namespace"))
-        .and_then(Value::as_str);
-    let pod = pod_spec(kind, object);
-    let containers = pod.map(containers).unwrap_or_default();
-    let label = match namespace {
-        Some(ns) => format!("{kind}/{ns}/{name}"),
-        None => format!("{kind}/{name}"),
-    };
     Some(Record {
         pointer,
         line,
-        label: Some(label),
-        value: json!({
-            "apiVersion": api_version,
-            "kind": kind,
-            "name": name,
-            "namespace": namespace,
-            "object": object,
-            "pod": pod,
-            "containers": containers,
-        }),
+        label: Some(k8s_label(object)?),
+        value: k8s_shape(object)?,
     })
-}
-
-/// Where each workload kind keeps its pod spec.
-fn pod_spec<'a>(kind: &str, object: &'a Value) -> Option<&'a Value> {
-    let path: &[&str] = match kind {
-        "Pod" => &["spec"],
-        "Deployment"
-        | "ReplicaSet"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "Job"
-        | "ReplicationController" => &["spec", "template", "spec"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
-        "PodTemplate" => &["template", "spec"],
-        _ => return None,
-    };
-    path.iter()
-        .try_fold(object, |v, key| v.get(key))
-        .filter(|v| v.is_object())
-}
-
-/// Fields a pod's `securityContext` sets for all its containers, which a
-/// container's own `securityContext` overrides.
-const INHERITED: [&str; 7] = [
-    "runAsUser",
-    "runAsGroup",
-    "runAsNonRoot",
-    "seLinuxOptions",
-    "seccompProfile",
-    "windowsOptions",
-    "appArmorProfile",
-];
-
-fn containers(pod: &Value) -> Vec<Value> {
-    let pod_context = pod.get("securityContext").and_then(Value::as_object);
-    let mut out = Vec::new();
-    for (field, kind) in [
-        ("initContainers", "initContainer"),
-        ("containers", "container"),
-        ("ephemeralContainers", "ephemeralContainer"),
-    ] {
-        for c in pod
-            .get(field)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let mut c: Map<String, Value> = c.as_object().cloned().unwrap_or_default();
-            let mut effective: Map<String, Value> = pod_context
-                .into_iter()
-                .flatten()
-                .filter(|(k, _)| INHERITED.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if let Some(own) = c.get("securityContext").and_then(Value::as_object) {
-                effective.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
-            }
-            c.insert("containerType".into(), Value::String(kind.into()));
-            c.insert("effective".into(), Value::Object(effective));
-            out.push(Value::Object(c));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -167,8 +189,15 @@ mod tests {
 
     fn parse(text: &str) -> Vec<Record> {
         match records("deploy/app.yaml", text).unwrap() {
-            Parsed::Records(r) => r,
-            Parsed::Skipped | Parsed::Terraform(_) => Vec::new(),
+            Parsed::Records(r, _) => r,
+            Parsed::Unrelated | Parsed::Terraform(_) => Vec::new(),
+        }
+    }
+
+    fn skipped(path: &str, text: &str) -> Vec<SkippedDocument> {
+        match records(path, text).unwrap() {
+            Parsed::Records(_, s) => s,
+            Parsed::Unrelated | Parsed::Terraform(_) => Vec::new(),
         }
     }
 
@@ -207,18 +236,85 @@ mod tests {
     }
 
     #[test]
-    fn lists_templates_and_non_manifests() {
+    fn lists_and_unrelated_files() {
         let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec: {containers: []}\n";
         assert_eq!(parse(list)[0].pointer, "/0/items/0");
-        assert_eq!(
-            records("chart/templates/d.yaml", "kind: {{ .Values.kind }}\n").unwrap(),
-            Parsed::Skipped
-        );
-        assert_eq!(records("x.yaml", "a: [\n").unwrap(), Parsed::Skipped);
+        assert_eq!(records("x.yaml", "a: [\n").unwrap(), Parsed::Unrelated);
         assert!(records("x.yaml", "apiVersion: v1\nkind: Pod\nspec: [\n").is_err());
         assert_eq!(
             records("compose.yaml", "services: {web: {image: x}}\n").unwrap(),
-            Parsed::Skipped
+            Parsed::Unrelated
         );
+    }
+
+    /// Issue 13: a chart template that is not YAML is named with what to do,
+    /// whether or not it mentions `apiVersion` (an `include` may write it).
+    #[test]
+    fn issue_13_a_helm_template_that_does_not_parse_is_named_not_dropped() {
+        let template =
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n";
+        let s = skipped("chart/templates/d.yaml", template);
+        assert_eq!(
+            s,
+            [SkippedDocument {
+                line: None,
+                reason: TEMPLATE.to_owned()
+            }]
+        );
+        assert_eq!(
+            skipped("chart/templates/x.yaml", "{{- include \"x.all\" . }}\n").len(),
+            1
+        );
+        // Outside a chart's templates, a broken manifest stays an error.
+        assert!(records("k8s/d.yaml", template).is_err());
+    }
+
+    /// Issue 13: `{{` inside a quoted scalar is valid YAML: the template is
+    /// judged as written, its privileged container found.
+    #[test]
+    fn issue_13_a_template_that_parses_is_judged() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"{{ .Release.Name }}\"\nspec:\n  containers:\n  - name: app\n    image: \"{{ .Values.image }}\"\n    securityContext: {privileged: true}\n";
+        let Parsed::Records(records, skipped) = records("chart/templates/pod.yaml", text).unwrap()
+        else {
+            panic!("not parsed");
+        };
+        assert!(skipped.is_empty());
+        assert_eq!(records[0].label.as_deref(), Some("Pod/{{ .Release.Name }}"));
+        assert_eq!(
+            records[0].value["containers"][0]["securityContext"]["privileged"],
+            Value::Bool(true)
+        );
+    }
+
+    /// Issue 13: a document that is no object is named with its line; an
+    /// empty one (a trailing `---`) holds nothing to name.
+    #[test]
+    fn issue_13_documents_that_are_no_objects_are_named() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n---\nname: loose\n---\n";
+        let s = skipped("k8s/p.yaml", text);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].line, Some(5));
+        assert!(
+            s[0].reason
+                .starts_with("document 1 is not a Kubernetes object")
+        );
+        assert_eq!(parse(text).len(), 1);
+    }
+
+    #[test]
+    fn rendered_streams_name_their_templates() {
+        let text = "---\n# Source: app/templates/svc.yaml\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: prod}\n---\n# Source: app/templates/empty.yaml\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: a}}\n";
+        let r = rendered(text).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(
+            r[0].label.as_deref(),
+            Some("Service/prod/web (from app/templates/svc.yaml)")
+        );
+        assert_eq!(r[0].line, Some(3));
+        // The parser leaves the empty document out: pointers count the others.
+        assert_eq!(r[1].pointer, "/1/items/0");
+        assert_eq!(r[1].label.as_deref(), Some("Pod/a"));
+        assert_eq!(r[1].line, Some(9));
+        assert!(rendered("a: [\n").unwrap_err().starts_with("invalid YAML"));
     }
 }

@@ -20,6 +20,7 @@ use globset::GlobBuilder;
 use serde_json::Value;
 use std::sync::LazyLock;
 
+pub use k8s::TEMPLATE as HELM_TEMPLATE_REASON;
 pub use kinds::normalize_plan_change;
 pub use terraform::{HclFile, resolve_variables};
 
@@ -35,14 +36,26 @@ pub struct Record {
     pub value: Value,
 }
 
-/// Records parsed from one repository file; `Skipped` when the file is not a
-/// document of the source (a Helm template, a YAML file that is no manifest).
+/// Records parsed from one repository file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
-    Records(Vec<Record>),
+    /// Records, and the documents of the file the source could not judge
+    /// (a Helm template, a document that is no object), which the report names.
+    Records(Vec<Record>, Vec<SkippedDocument>),
     /// A Terraform file: judged once its module's variables are known.
     Terraform(HclFile),
-    Skipped,
+    /// Not a document of the source at all (a YAML file that never mentions
+    /// `apiVersion` and `kind`): nothing to judge, nothing to name.
+    Unrelated,
+}
+
+/// A document of a repository file that a record source could not judge,
+/// and why; never a pass, always named in the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedDocument {
+    /// 1-based line of the document; `None` for the whole file.
+    pub line: Option<u32>,
+    pub reason: String,
 }
 
 /// Parses a repository file for a repository record source.
@@ -50,8 +63,10 @@ pub fn parse_repo_file(source: RecordSource, path: &str, text: &str) -> Result<P
     match source {
         RecordSource::Kubernetes => k8s::records(path, text),
         RecordSource::Terraform => terraform::hcl_file(text).map(Parsed::Terraform),
-        RecordSource::Workflows => workflows::records(text).map(Parsed::Records),
-        RecordSource::Export(_) => Ok(Parsed::Skipped),
+        RecordSource::Workflows => {
+            workflows::records(text).map(|records| Parsed::Records(records, Vec::new()))
+        }
+        RecordSource::Export(_) => Ok(Parsed::Unrelated),
     }
 }
 

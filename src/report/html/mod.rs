@@ -207,6 +207,19 @@ fn header(out: &mut String, report: &Report, name: &str) -> fmt::Result {
                 t.symlinks_not_followed.len()
             )?;
         }
+        for g in super::skipped_groups(&t.skipped_documents) {
+            let n = g.locations.len();
+            write!(
+                out,
+                "<br>skipped {n} {} document{}, not judged ({}):",
+                Esc(g.source),
+                plural(n),
+                Esc(g.reason)
+            )?;
+            for l in &g.locations {
+                write!(out, " <code>{}</code>", Esc(l))?;
+            }
+        }
         for e in &t.errors {
             write!(
                 out,

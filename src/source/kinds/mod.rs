@@ -19,6 +19,7 @@
 use serde_json::Value;
 use std::fmt;
 
+pub use k8s::{label as k8s_label, list_items as k8s_list_items, shape as k8s_shape};
 pub use terraform_plan::normalize_plan_change;
 
 /// Declares the kinds: one line each, `Variant => module`. The order is the
@@ -65,6 +66,8 @@ registry! {
     Yaml => yaml,
     /// Any CSV with a header row: one record per row.
     Csv => csv,
+    /// Rendered Kubernetes manifests (`helm template`, `kustomize build`): one record per object.
+    K8s => k8s,
 }
 
 /// The file format of an export.
@@ -86,6 +89,9 @@ pub enum Records {
     /// The items of the document's top-level array; any other document is not
     /// of this kind, and `otherwise` says what was expected.
     Array { otherwise: &'static str },
+    /// One per Kubernetes object of each YAML document (a `List` stands for
+    /// its items); empty documents have none.
+    Kubernetes,
     /// The items of the array at `pointer`, in a document that must have the
     /// top-level member `marker` (else `otherwise`); a document without the
     /// array has no records.
