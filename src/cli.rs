@@ -313,6 +313,16 @@ pub struct EvalArgs {
     /// Also read files that `.gitignore` or `.ignore` exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Check only this file of the repository (repeatable), relative to its
+    /// root, without walking it: `-f Dockerfile -f k8s/pod.yaml`. Exports
+    /// are read as declared.
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        conflicts_with = "since"
+    )]
+    pub files: Vec<PathBuf>,
     /// Evaluate only the checks whose inputs (repository files, exports)
     /// changed since this git revision, and name the skipped ones: for fast
     /// pull-request runs; a full run gives the full status.
@@ -425,6 +435,7 @@ impl EvalArgs {
             baseline: None,
             walk: WalkOptions {
                 no_ignore: self.no_ignore,
+                only: self.files.clone(),
             },
             inline_waivers: !self.no_inline_waivers,
             max_file_size: self.max_file_size,

@@ -101,6 +101,16 @@ pub fn select(options: &RunOptions) -> Result<Selected, RunError> {
         select_checks(&mut loaded, &options.checks)?;
     }
     skip_checks(&mut loaded, &options.skip_checks)?;
+    if !options.walk.only.is_empty() {
+        // Whether a file exists anywhere cannot be judged from a few named
+        // files: those checks would fail (or pass) on what was not listed.
+        loaded.catalog.checks.retain(|_, c| {
+            !matches!(
+                crate::check::kinds::kind_of(c).judge,
+                crate::check::Judge::Paths(_)
+            )
+        });
+    }
     let mut extra = cli_exports(&options.exports, &loaded.project.exports)?;
     loaded.project.exports.append(&mut extra);
     let since = match &options.since {
@@ -127,7 +137,7 @@ pub fn evaluate(selected: Selected, options: &RunOptions) -> Result<Evaluated, R
     let engine = EngineOptions {
         max_file_size: options.max_file_size,
         as_of: options.as_of,
-        walk: options.walk,
+        walk: options.walk.clone(),
         keep_inputs: options.keep_inputs,
         inline_waivers: options.inline_waivers,
         max_findings: options.max_findings,
@@ -214,6 +224,12 @@ fn partial(options: &RunOptions, since: Option<&SinceReport>) -> Option<String> 
             "`--skip-check {}` left checks out",
             options.skip_checks.join(" --skip-check ")
         ));
+    }
+    if !options.walk.only.is_empty() {
+        why.push(
+            "`-f` judged the named files only, and no check of what exists in the repository"
+                .to_owned(),
+        );
     }
     match since.map_or(0, |s| s.skipped.len()) {
         0 => {}

@@ -67,10 +67,13 @@ pub struct Tree {
 }
 
 /// Options of the walk.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WalkOptions {
     /// Read every file, even those `.gitignore` excludes.
     pub no_ignore: bool,
+    /// `-f FILE`: only these files of the repository, relative to its root,
+    /// are listed, and nothing is walked.
+    pub only: Vec<PathBuf>,
 }
 
 /// Why a root cannot be walked at all.
@@ -85,6 +88,12 @@ pub enum RootError {
         help("pass the path of a directory")
     )]
     NotADirectory(String),
+    #[error("-f `{path}`: {reason}")]
+    #[diagnostic(
+        code(assay::walk::bad_file),
+        help("-f names a file of the repository, relative to its root, e.g. `-f Dockerfile`")
+    )]
+    BadFile { path: String, reason: String },
 }
 
 /// Ignore files read in each directory, lowest precedence first.
@@ -109,6 +118,9 @@ pub fn walk_with<R: Send>(
             return Err(RootError::NotADirectory(root.display().to_string()));
         }
         Ok(_) => {}
+    }
+    if !options.only.is_empty() {
+        return listed(root, &options.only, visit);
     }
     let (tracked, failure) = Tracked::of(root);
     let rules = Rules {
@@ -155,6 +167,58 @@ pub fn walk_with<R: Send>(
         ignored: sorted(into_inner(found.ignored)),
         git: tracked.paths.is_some(),
         errors,
+    };
+    Ok((tree, results))
+}
+
+/// The tree of `-f` files: each must be a regular file or a special one
+/// (which checks report as an error) inside the root, reached without a
+/// link. Ignore rules do not apply: the user named the file.
+fn listed<R: Send>(
+    root: &Path,
+    only: &[PathBuf],
+    visit: impl Fn(&TreeFile) -> R + Sync,
+) -> Result<(Tree, Vec<R>), RootError> {
+    let confined = crate::confine::Root::new(root);
+    let mut files: Vec<TreeFile> = Vec::with_capacity(only.len());
+    for rel in only {
+        let bad = |reason: String| RootError::BadFile {
+            path: rel.display().to_string(),
+            reason,
+        };
+        let kind = match confined.kind(rel) {
+            Ok(Some(Kind::Directory)) => return Err(bad("is a directory".to_owned())),
+            Ok(Some(kind)) => kind,
+            Ok(None) => return Err(bad(format!("no such file in `{}`", root.display()))),
+            Err(e) => return Err(bad(e.to_string())),
+        };
+        let clean: PathBuf = rel
+            .components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .collect();
+        let relative = display_name(&clean).replace(std::path::MAIN_SEPARATOR, "/");
+        if files.iter().any(|f| f.relative == relative) {
+            continue;
+        }
+        files.push(TreeFile {
+            relative,
+            absolute: root.join(&clean),
+            kind,
+        });
+    }
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    let results: Vec<R> = {
+        use rayon::prelude::*;
+        files.par_iter().map(&visit).collect()
+    };
+    let tree = Tree {
+        root: root.to_path_buf(),
+        files,
+        symlinks: Vec::new(),
+        skipped: Vec::new(),
+        ignored: Vec::new(),
+        git: false,
+        errors: Vec::new(),
     };
     Ok((tree, results))
 }

@@ -798,3 +798,46 @@ fn diagnostics_never_print_raw_control_characters() {
         }
     }
 }
+
+/// Issue 13: `-f` names files of the repository; a link, even to a file
+/// inside it, is refused, not followed, and a FIFO is an error, never read.
+#[test]
+fn a_file_flag_never_follows_a_link_or_reads_a_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("Dockerfile"), "FROM python:3.12\nUSER app\n").unwrap();
+    std::os::unix::fs::symlink(root.join("Dockerfile"), root.join("link")).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_assay"))
+            .arg("check")
+            .arg(root)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let link = run(&["-f", "link"]);
+    assert_eq!(link.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&link.stderr).contains("symbolic link"));
+    let fifo = root.join("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = run(&["-f", "pipe", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ok = run(&["-f", "Dockerfile"]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+}

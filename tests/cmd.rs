@@ -153,6 +153,16 @@ fn recorded_outputs_keep_their_meaning() {
     );
     assert_says("test-glob", "stdout", &["12 examples of 2 checks"]);
     assert_says(
+        "check-file",
+        "stdout",
+        &[
+            "repository fixtures/repos/bad: 2 files",
+            "partial: `-f` judged the named files only",
+        ],
+    );
+    assert!(!recorded("check-file", "stdout").contains("FAIL   repo.codeowners"));
+    assert_says("check-file-outside", "stderr", &["climbs out with `..`"]);
+    assert_says(
         "check-fail-on-none",
         "stdout",
         &["gate: passed (fail-on none)", "Failing checks"],

@@ -69,7 +69,10 @@ fn gitignore_is_honoured_unless_no_ignore() {
     assert_eq!(key_paths(&eval), ["sub/kept.txt"]);
     let (_, all) = evaluate(
         dir.path(),
-        WalkOptions { no_ignore: true },
+        WalkOptions {
+            no_ignore: true,
+            ..WalkOptions::default()
+        },
         EngineOptions::default(),
     );
     assert_eq!(

@@ -28,7 +28,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
 pub const DEFAULT_MAX_FINDINGS: usize = 1000;
 
 /// Settings of one evaluation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EngineOptions {
     pub max_file_size: u64,
     /// The date freshness keywords measure against.
