@@ -306,12 +306,7 @@ pub fn select_checks(loaded: &mut Loaded, patterns: &[String]) -> Result<(), Unk
     }
     let mut matchers = Vec::with_capacity(patterns.len());
     for pattern in patterns {
-        let glob = globset::Glob::new(pattern).map_err(|e| UnknownSelection {
-            kind: "check pattern",
-            name: pattern.clone(),
-            help: Some(e.kind().to_string()),
-        })?;
-        let matcher = glob.compile_matcher();
+        let matcher = check_glob(pattern)?;
         if !loaded
             .catalog
             .checks
@@ -339,17 +334,22 @@ pub fn select_checks(loaded: &mut Loaded, patterns: &[String]) -> Result<(), Unk
     Ok(())
 }
 
+/// A `--check` or `--skip-check` pattern, compiled, or why it is no glob.
+fn check_glob(pattern: &str) -> Result<globset::GlobMatcher, UnknownSelection> {
+    globset::Glob::new(pattern)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| UnknownSelection {
+            kind: "check pattern",
+            name: pattern.to_owned(),
+            help: Some(e.kind().to_string()),
+        })
+}
+
 /// Leaves out the checks `--skip-check` patterns match; a pattern that
 /// matches none is an error, as a mistyped skip would otherwise skip nothing.
 fn skip_checks(loaded: &mut Loaded, patterns: &[String]) -> Result<(), UnknownSelection> {
     for pattern in patterns {
-        let matcher = globset::Glob::new(pattern)
-            .map_err(|e| UnknownSelection {
-                kind: "check pattern",
-                name: pattern.clone(),
-                help: Some(e.kind().to_string()),
-            })?
-            .compile_matcher();
+        let matcher = check_glob(pattern)?;
         let before = loaded.catalog.checks.len();
         loaded
             .catalog

@@ -196,7 +196,7 @@ fn listed<R: Send>(
             .components()
             .filter(|c| matches!(c, std::path::Component::Normal(_)))
             .collect();
-        let relative = display_name(&clean).replace(std::path::MAIN_SEPARATOR, "/");
+        let relative = display_name(&clean);
         if files.iter().any(|f| f.relative == relative) {
             continue;
         }
@@ -206,7 +206,8 @@ fn listed<R: Send>(
             kind,
         });
     }
-    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    // In the walker's order, so a file judged alone sorts as it does in a walk.
+    files.sort_by(|a, b| sort_key(&a.absolute).cmp(sort_key(&b.absolute)));
     let results: Vec<R> = {
         use rayon::prelude::*;
         files.par_iter().map(&visit).collect()
