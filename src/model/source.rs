@@ -58,6 +58,16 @@ impl RecordSource {
         }
     }
 
+    /// What one of the source's inputs is called, for "no ... in the repository".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Kubernetes => "Kubernetes manifest",
+            Self::Terraform => "Terraform resource",
+            Self::Workflows => "GitHub Actions workflow step",
+            Self::Export(kind) => kind.name(),
+        }
+    }
+
     /// Every source name a check may use, for help texts.
     pub fn all_names() -> String {
         let mut names = vec!["repo"];

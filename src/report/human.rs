@@ -128,14 +128,13 @@ fn not_judged(out: &mut String, report: &Report) {
     }
 }
 
-/// What a source's inputs are called, for "no ... in the repository".
+/// What a source's inputs are called, for "no ... in the repository": the
+/// model names each record source; `repo` is a file check's.
 fn source_noun(source: &str) -> &str {
-    match source {
-        "repo" => "file its globs select",
-        "k8s" => "Kubernetes manifest",
-        "terraform" => "Terraform resource",
-        "gha" => "GitHub Actions workflow step",
-        other => other,
+    match crate::model::RecordSource::from_name(source) {
+        Some(s) => s.noun(),
+        None if source == "repo" => "file its globs select",
+        None => source,
     }
 }
 

@@ -69,40 +69,50 @@ pub fn list_items(doc: &Value) -> Option<&Vec<Value>> {
     }
 }
 
+/// What names an object: its string `apiVersion` and `kind` (without them
+/// it is no object), and its metadata's name and namespace.
+struct Identity<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    namespace: Option<&'a str>,
+}
+
+fn identity(object: &Value) -> Option<Identity<'_>> {
+    let metadata = object.get("metadata");
+    let field = |key: &str| metadata.and_then(|m| m.get(key)).and_then(Value::as_str);
+    Some(Identity {
+        api_version: object.get("apiVersion")?.as_str()?,
+        kind: object.get("kind")?.as_str()?,
+        name: field("name").unwrap_or(""),
+        namespace: field("namespace"),
+    })
+}
+
 /// What findings call an object: `Kind/namespace/name`, or `Kind/name`;
 /// `None` when it is no object (no string `apiVersion` and `kind`).
 pub fn label(object: &Value) -> Option<String> {
-    object.get("apiVersion")?.as_str()?;
-    let kind = object.get("kind")?.as_str()?;
-    let metadata = object.get("metadata");
-    let name = metadata
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    Some(
-        match metadata
-            .and_then(|m| m.get("namespace"))
-            .and_then(Value::as_str)
-        {
-            Some(ns) => format!("{kind}/{ns}/{name}"),
-            None => format!("{kind}/{name}"),
-        },
-    )
+    let Identity {
+        kind,
+        name,
+        namespace,
+        ..
+    } = identity(object)?;
+    Some(match namespace {
+        Some(ns) => format!("{kind}/{ns}/{name}"),
+        None => format!("{kind}/{name}"),
+    })
 }
 
 /// An object as a record: `{apiVersion, kind, name, namespace, object, pod,
 /// containers}`; `None` when it has no string `apiVersion` and `kind`.
 pub fn shape(object: &Value) -> Option<Value> {
-    let api_version = object.get("apiVersion")?.as_str()?;
-    let kind = object.get("kind")?.as_str()?;
-    let metadata = object.get("metadata");
-    let name = metadata
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let namespace = metadata
-        .and_then(|m| m.get("namespace"))
-        .and_then(Value::as_str);
+    let Identity {
+        api_version,
+        kind,
+        name,
+        namespace,
+    } = identity(object)?;
     let pod = pod_spec(kind, object);
     let containers = pod.map(containers).unwrap_or_default();
     Some(json!({
