@@ -163,6 +163,16 @@ fn recorded_outputs_keep_their_meaning() {
     assert!(!recorded("check-file", "stdout").contains("FAIL   repo.codeowners"));
     assert_says("check-file-outside", "stderr", &["climbs out with `..`"]);
     assert_says(
+        "check-file-missing",
+        "stderr",
+        &["-f `nope`: no such file in `fixtures/repos/bad`"],
+    );
+    assert_says(
+        "check-file-directory",
+        "stderr",
+        &["-f `svc`: is a directory"],
+    );
+    assert_says(
         "check-fail-on-none",
         "stdout",
         &["gate: passed (fail-on none)", "Failing checks"],
