@@ -91,6 +91,10 @@ pub enum Command {
         #[arg(long, default_value = "organisation")]
         name: String,
     },
+    /// Start a project: a commented `assay.toml`, a risk register to
+    /// re-estimate, `waivers.toml`, a sample check mapped to a control, and a CI
+    /// workflow. Asks on a terminal (unless --yes); never overwrites a file.
+    Init(InitArgs),
     /// List the checks, controls, frameworks or risks that are loaded.
     List {
         #[arg(value_enum)]
@@ -99,6 +103,39 @@ pub enum Command {
         #[arg(long, default_value = ".")]
         project: PathBuf,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The project directory, usually the repository's root; it must exist.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// A framework to report on (repeatable): `soc2` (the default),
+    /// `iso27001`, `cis-v8@ig1`, `nist-800-53@moderate`.
+    #[arg(long, value_name = "ID")]
+    pub framework: Vec<String>,
+    /// An export to declare (repeatable): `okta.users=exports/okta-users.json`.
+    #[arg(long, value_name = "KIND=PATH", value_parser = crate::init::parse_export)]
+    pub export: Vec<(crate::source::kinds::ExportKind, String)>,
+    /// The repository to evaluate, relative to DIR.
+    #[arg(long, default_value = ".", value_name = "PATH")]
+    pub repository: String,
+    /// The project's name (default: the directory's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The CI workflow to write: `github` (`.github/workflows/assay.yml`) or `none`.
+    #[arg(long, value_enum, default_value = "github")]
+    pub ci: CiArg,
+    /// Ask nothing, even on a terminal: the flags and defaults decide.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// CI systems `init` writes a workflow for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CiArg {
+    Github,
+    None,
 }
 
 #[derive(Debug, clap::Args)]
@@ -404,6 +441,7 @@ pub fn run(cli: Cli) -> Exit {
             fail_on,
             name,
         } => merge(&reports, format.into(), fail_on.into(), &name),
+        Command::Init(args) => init(&args),
         Command::List { what, project } => with_catalog(&project, |loaded| {
             print(&explain::list(&loaded.catalog, what));
             Exit::Success
@@ -860,6 +898,70 @@ fn parse_output(text: &str) -> Result<Output, String> {
         format: format.into(),
         path: PathBuf::from(path),
     })
+}
+
+fn init(args: &InitArgs) -> Exit {
+    let name = args.name.clone().unwrap_or_else(|| {
+        std::path::absolute(&args.dir)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "project".to_owned())
+    });
+    let mut opts = crate::init::Options {
+        name,
+        frameworks: if args.framework.is_empty() {
+            crate::init::DEFAULT_FRAMEWORKS
+                .iter()
+                .map(|f| (*f).to_owned())
+                .collect()
+        } else {
+            args.framework.clone()
+        },
+        repository: args.repository.clone(),
+        exports: args.export.clone(),
+        ci: match args.ci {
+            CiArg::Github => crate::init::Ci::Github,
+            CiArg::None => crate::init::Ci::None,
+        },
+    };
+    // Asked only of a person at a terminal: in CI or a script the flags decide.
+    if !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        let known: Vec<String> = crate::builtin::FILES
+            .iter()
+            .filter_map(|(path, _)| path.strip_prefix("frameworks/")?.strip_suffix(".toml"))
+            .map(str::to_owned)
+            .collect();
+        let asked = crate::init::ask(
+            &mut std::io::stdin().lock(),
+            &mut std::io::stderr(),
+            &mut opts,
+            &known,
+        );
+        if let Err(e) = asked {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    }
+    match crate::init::init(&args.dir, &opts) {
+        Ok(files) => {
+            let mut text = format!("initialised {}:\n", args.dir.display());
+            for file in &files {
+                text.push_str(&format!("  {}\n", file.path));
+            }
+            let dir = args.dir.display();
+            text.push_str(&format!(
+                "next:\n  assay validate {dir}   # the definitions load\n  \
+                 assay test {dir}       # the sample check's examples behave\n  \
+                 assay check {dir}      # evaluate; edit risks.toml to re-estimate the risks\n"
+            ));
+            print(&text);
+            Exit::Success
+        }
+        Err(e) => {
+            diagnostic(&e);
+            Exit::Usage
+        }
+    }
 }
 
 fn validate(path: &std::path::Path) -> Exit {

@@ -228,7 +228,7 @@ fn recorded_outputs_keep_their_meaning() {
         "stdout",
         &[
             "manual (no automated evidence): CC1.1, CC1.2",
-            "estimates: 21 of the 23 risks are the built-in catalog's generic figures",
+            "estimates: 21 of the 23 risks hold the built-in catalog's generic figures",
         ],
     );
     assert_says(

@@ -340,6 +340,7 @@ fn adding_a_risk_changes_no_other_risks_numbers() {
             file: "test".into(),
             line: 1,
         },
+        generic: false,
     };
     loaded.catalog.risks.insert(extra.id.clone(), extra);
     let after = analyse(&loaded, 100_000);

@@ -453,12 +453,24 @@ fn add_risks(
         let at = raw.currency.as_ref().map_or(raw.id.span(), Spanned::span);
         if valid_slug("risk", &raw.id, file, errors)
             && ids.admit(&raw.id, file, errors)
-            && let Some(risk) = risk::compile(raw, file, errors)
+            && let Some(mut risk) = risk::compile(raw, file, errors)
         {
+            risk.generic |= catalog
+                .risks
+                .get(&risk.id)
+                .is_some_and(|old| old.generic && same_figures(old, &risk));
             sites.insert(risk.id.clone(), (file.src(), at));
             catalog.risks.insert(risk.id.clone(), risk);
         }
     }
+}
+
+/// A project's copy of a catalog risk still holding the catalog's estimate.
+fn same_figures(old: &crate::model::Risk, new: &crate::model::Risk) -> bool {
+    old.frequency == new.frequency
+        && old.loss == new.loss
+        && old.currency == new.currency
+        && new.history.is_empty()
 }
 
 /// One register, one currency: the engine ranks and sums losses. Each

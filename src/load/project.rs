@@ -29,7 +29,13 @@ pub fn settle(
     {
         // A link would have the walk (and the evidence bundle) read another directory.
         match crate::confine::Root::new(dir).kind(&rel) {
-            Ok(Some(crate::confine::Kind::Directory)) => project.repository = dir.join(rel),
+            // `repository = "."` is the project directory itself, shown as such.
+            Ok(Some(crate::confine::Kind::Directory)) => {
+                project.repository = rel
+                    .components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .fold(dir.to_path_buf(), |at, c| at.join(c));
+            }
             found => errors.push(LoadError::InvalidValue {
                 message: format!(
                     "repository `{}` cannot be used: {}",

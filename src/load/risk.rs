@@ -122,5 +122,6 @@ pub fn compile(raw: RawRisk, file: &SourceFile, errors: &mut Vec<LoadError>) -> 
             file: file.name.clone(),
             line: file.line_of(raw.id.span().start),
         },
+        generic: file.layer == crate::load::Layer::Builtin,
     })
 }

@@ -19,6 +19,10 @@ pub struct Risk {
     /// What happened in past periods, to score the frequency as a forecast.
     pub history: Vec<Occurrence>,
     pub origin: Origin,
+    /// The built-in catalog's figures: a catalog risk, or a project's copy of
+    /// one whose frequency and loss are unchanged (`assay init` writes such
+    /// copies to be re-estimated). The report calls these generic estimates.
+    pub generic: bool,
 }
 
 /// Whether a risk's scenario happened in one past period.

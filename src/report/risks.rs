@@ -65,9 +65,9 @@ fn partial(out: &mut String, a: &RiskAnalysis) {
     if a.generic > 0 {
         let _ = writeln!(
             out,
-            "estimates: {} of the {} risks are the built-in catalog's generic figures, not \
-             this organisation's; re-estimate them in a risks file (`risks = [\"risks.toml\"]` \
-             in assay.toml: a risk with a built-in id replaces it)",
+            "estimates: {} of the {} risks hold the built-in catalog's generic figures, not \
+             this organisation's; re-estimate their frequency and loss in a risks file \
+             (`assay init` writes one, risks.toml; a risk there replaces the built-in of its id)",
             a.generic, a.register
         );
     }

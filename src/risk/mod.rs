@@ -398,7 +398,7 @@ pub fn analyse(
         generic: model
             .risks
             .iter()
-            .filter(|(r, _, _)| r.origin.file.starts_with(crate::builtin::PREFIX))
+            .filter(|(r, _, _)| r.generic)
             .count(),
         risks,
     }
