@@ -6,7 +6,7 @@
 //! only then written, each with `create_new` so that nothing is overwritten,
 //! not even through a link planted where a file would go.
 
-use crate::load::{self, LoadErrors};
+use crate::load;
 use crate::source::kinds::ExportKind;
 use miette::Diagnostic;
 use std::io::{BufRead, Write};
@@ -187,14 +187,9 @@ fn trial(files: &[Planned], repository: &str) -> Result<(), InitError> {
     for file in files {
         write_new(scratch.path(), file)?;
     }
-    match load::load(scratch.path()) {
-        Ok(_) => Ok(()),
-        Err(errors) => Err(invalid(errors)),
-    }
-}
-
-fn invalid(errors: LoadErrors) -> InitError {
-    InitError::Invalid(errors.errors)
+    load::load(scratch.path())
+        .map(|_| ())
+        .map_err(|e| InitError::Invalid(e.errors))
 }
 
 /// Writes a file that must not exist yet; its directories are created.

@@ -32,27 +32,6 @@ fn step(id: &str) -> Value {
         .unwrap_or_else(|| panic!("no step `{id}`"))
 }
 
-/// The check-jsonschema executable, if there is one.
-pub fn check_jsonschema() -> Option<String> {
-    if let Ok(path) = std::env::var("ASSAY_CHECK_JSONSCHEMA")
-        && !path.is_empty()
-    {
-        return Some(path);
-    }
-    if Command::new("check-jsonschema")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return Some("check-jsonschema".to_owned());
-    }
-    common::unavailable(
-        "check-jsonschema",
-        "ASSAY_CHECK_JSONSCHEMA is unset and it is not on PATH",
-        "ASSAY_CHECK_JSONSCHEMA",
-    )
-}
-
 fn schema_check(tool: &str, schema: &str, file: &Path) -> (bool, String) {
     let out = Command::new(tool)
         .args(["--builtin-schema", schema])
@@ -66,7 +45,7 @@ fn schema_check(tool: &str, schema: &str, file: &Path) -> (bool, String) {
 
 #[test]
 fn the_action_is_valid_metadata_and_a_broken_copy_is_not() {
-    let Some(tool) = check_jsonschema() else {
+    let Some(tool) = common::check_jsonschema() else {
         return;
     };
     let (ok, text) = schema_check(&tool, "vendor.github-actions", Path::new("action.yml"));

@@ -350,7 +350,7 @@ fn the_workflow_it_writes_is_a_valid_github_workflow() {
         parsed["jobs"]["assay"]["permissions"]["security-events"],
         "write"
     );
-    let Some(tool) = action_schema_tool() else {
+    let Some(tool) = common::check_jsonschema() else {
         return;
     };
     let out = Command::new(tool)
@@ -364,17 +364,4 @@ fn the_workflow_it_writes_is_a_valid_github_workflow() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn action_schema_tool() -> Option<String> {
-    if let Ok(path) = std::env::var("ASSAY_CHECK_JSONSCHEMA")
-        && !path.is_empty()
-    {
-        return Some(path);
-    }
-    common::unavailable(
-        "check-jsonschema",
-        "ASSAY_CHECK_JSONSCHEMA is unset",
-        "ASSAY_CHECK_JSONSCHEMA",
-    )
 }

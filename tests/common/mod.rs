@@ -84,3 +84,24 @@ pub fn git(dir: &std::path::Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The check-jsonschema executable, if there is one.
+pub fn check_jsonschema() -> Option<String> {
+    if let Ok(path) = std::env::var("ASSAY_CHECK_JSONSCHEMA")
+        && !path.is_empty()
+    {
+        return Some(path);
+    }
+    if std::process::Command::new("check-jsonschema")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return Some("check-jsonschema".to_owned());
+    }
+    unavailable(
+        "check-jsonschema",
+        "ASSAY_CHECK_JSONSCHEMA is unset and it is not on PATH",
+        "ASSAY_CHECK_JSONSCHEMA",
+    )
+}
