@@ -178,8 +178,9 @@ pub struct CheckArgs {
     /// Checks that could not be evaluated always fail the run.
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOnArg,
-    /// Report, and exit 0 unless a check could not be evaluated or the
-    /// definitions are bad: `--fail-on none` without a coverage threshold.
+    /// Report, and exit 0 unless a check could not be evaluated, a declared
+    /// export could not be read or the definitions are bad: `--fail-on none`
+    /// without a coverage threshold.
     #[arg(long, conflicts_with_all = ["fail_on", "fail_coverage_below"])]
     pub soft_fail: bool,
 }

@@ -96,6 +96,31 @@ pub struct Gate {
     /// With `--fail-coverage-below`: frameworks evaluated below the threshold.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coverage_below: Vec<Shortfall>,
+    /// Declared exports that could not be read (missing, unreadable,
+    /// outside the root), whether or not a selected check reads them: a
+    /// declared input that is not there is missing evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread_exports: Vec<String>,
+}
+
+impl Gate {
+    /// What failed the gate, in words: the gated checks, each framework
+    /// below the coverage threshold and each export that could not be read,
+    /// so a failed gate never shows an empty list.
+    pub fn reasons(&self) -> Vec<String> {
+        let checks = self.gated.iter().map(|c| c.as_str().to_owned());
+        let coverage = self.coverage_below.iter().map(|s| {
+            format!(
+                "{} coverage {}% below {}%",
+                s.framework, s.percent, s.required
+            )
+        });
+        let exports = self
+            .unread_exports
+            .iter()
+            .map(|e| format!("export `{e}` could not be read"));
+        checks.chain(coverage).chain(exports).collect()
+    }
 }
 
 /// A framework whose evaluated share of controls is below the threshold.
@@ -117,18 +142,37 @@ pub struct Judged<'a> {
     /// Each selected framework (`id` or `id@baseline`) with the percent of
     /// its controls evaluated.
     pub coverage: Vec<(String, f64)>,
+    /// The names of declared exports that could not be read.
+    pub unread: Vec<String>,
 }
 
 impl<'a> Judged<'a> {
-    /// Checks judged on their own: no baseline, no coverage.
+    /// Checks judged on their own: no baseline, no coverage, every export read.
     pub fn checks(checks: impl IntoIterator<Item = &'a CheckResult>) -> Self {
         Self {
             checks: checks.into_iter().collect(),
             baselined: false,
             regressed: BTreeSet::new(),
             coverage: Vec::new(),
+            unread: Vec::new(),
         }
     }
+
+    /// The same, with the exports the run declared: those that could not
+    /// be read gate.
+    pub fn with_exports(mut self, exports: &[crate::engine::ExportTarget]) -> Self {
+        self.unread = unread(exports);
+        self
+    }
+}
+
+/// The exports that could not be read, by name.
+pub fn unread(exports: &[crate::engine::ExportTarget]) -> Vec<String> {
+    exports
+        .iter()
+        .filter(|e| e.error.is_some())
+        .map(|e| e.name.clone())
+        .collect()
 }
 
 /// Decides the gate.
@@ -154,9 +198,10 @@ pub fn decide(judged: &Judged<'_>, rule: &Rule) -> Gate {
     };
     Gate {
         fail_on: rule.fail_on,
-        passed: gated.is_empty() && coverage_below.is_empty(),
+        passed: gated.is_empty() && coverage_below.is_empty() && judged.unread.is_empty(),
         gated,
         coverage_below,
+        unread_exports: judged.unread.clone(),
     }
 }
 

@@ -536,3 +536,56 @@ fn issue_13_a_rendered_file_linking_out_of_the_project_is_refused() {
     let message = c["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("symbolic link"), "{message}");
 }
+
+/// A declared export that is not there is missing evidence, whether or not
+/// a selected check reads it: the gate fails, under any `--fail-on`.
+#[test]
+fn issue_13_a_missing_export_no_check_reads_still_fails_the_gate() {
+    let project = "fixtures/projects/export-missing";
+    for extra in [&[][..], &["--fail-on", "none"][..], &["--soft-fail"][..]] {
+        let mut args = vec!["check", project, "--as-of", "2026-06-01"];
+        args.extend(["--check", "repo.*", "--format", "json"]);
+        args.extend(extra);
+        let (code, stdout, stderr) = assay(&args);
+        assert_eq!(code, 1, "{extra:?}: {stderr}");
+        let report = json(&stdout);
+        assert_eq!(report["gate"]["passed"], false);
+        assert_eq!(report["gate"]["unread_exports"], serde_json::json!(["iam"]));
+        // No selected check read it, so no check is what failed the gate.
+        let errored = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "error")
+            .count();
+        assert_eq!(errored, 0);
+    }
+    let (code, stdout, _) = assay(&[
+        "check",
+        project,
+        "--as-of",
+        "2026-06-01",
+        "--check",
+        "repo.*",
+    ]);
+    assert_eq!(code, 1);
+    let gate = stdout.lines().find(|l| l.starts_with("gate:")).unwrap();
+    assert_eq!(
+        gate,
+        "gate: FAILED (fail-on high): export `iam` could not be read"
+    );
+    let (_, markdown, _) = assay(&[
+        "check",
+        project,
+        "--as-of",
+        "2026-06-01",
+        "--check",
+        "repo.*",
+        "--format",
+        "markdown",
+    ]);
+    assert!(
+        markdown.contains("Unread: export `iam` could not be read"),
+        "{markdown}"
+    );
+}

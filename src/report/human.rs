@@ -474,25 +474,11 @@ fn footer(out: &mut String, report: &Report) {
     if report.gate.passed {
         let _ = writeln!(out, "gate: passed (fail-on {})", report.gate.fail_on);
     } else {
-        // What failed it: the gated checks, then each framework below the
-        // coverage threshold, so the line is never an empty list.
-        let mut reasons: Vec<String> = report
-            .gate
-            .gated
-            .iter()
-            .map(|c| c.as_str().to_owned())
-            .collect();
-        reasons.extend(report.gate.coverage_below.iter().map(|s| {
-            format!(
-                "{} coverage {}% below {}%",
-                s.framework, s.percent, s.required
-            )
-        }));
         let _ = writeln!(
             out,
             "gate: FAILED (fail-on {}): {}",
             report.gate.fail_on,
-            reasons.join(", ")
+            report.gate.reasons().join(", ")
         );
     }
 }

@@ -89,6 +89,9 @@ fn heading(out: &mut String, report: &Report) {
             s.required
         );
     }
+    for e in &gate.unread_exports {
+        let _ = writeln!(out, "Unread: export {} could not be read\n", code(e, false));
+    }
     let c = &report.summary.checks;
     let _ = writeln!(
         out,

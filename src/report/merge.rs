@@ -173,7 +173,7 @@ pub fn merge(
         .collect();
     waivers.sort_by(|a: &crate::outcome::WaiverReport, b| a.id.cmp(&b.id));
     let gate = crate::gate::decide(
-        &crate::gate::Judged::checks(checks.iter().map(|c| &c.result)),
+        &crate::gate::Judged::checks(checks.iter().map(|c| &c.result)).with_exports(&exports),
         &crate::gate::Rule::fail_on(fail_on),
     );
     Ok(Report {

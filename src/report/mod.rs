@@ -329,7 +329,7 @@ impl Report {
     /// Builds the report, taking the evaluation's results (findings can be many).
     pub fn new(run: &RunInfo<'_>, evaluation: Evaluation, risks: RiskAnalysis) -> Self {
         let gate = crate::gate::decide(
-            &Judged::checks(&evaluation.checks),
+            &Judged::checks(&evaluation.checks).with_exports(&evaluation.exports),
             &Rule::fail_on(run.fail_on),
         );
         let frameworks: Vec<FrameworkReport> = evaluation
@@ -393,6 +393,7 @@ impl Report {
                 .iter()
                 .map(|fw| (fw.label(), fw.coverage.percent()))
                 .collect(),
+            unread: crate::gate::unread(&self.exports),
         };
         self.gate = crate::gate::decide(&judged, rule);
     }

@@ -188,6 +188,10 @@ fn header(out: &mut String, report: &Report, name: &str) -> fmt::Result {
                 Esc(id.as_str())
             )?;
         }
+        // The other reasons, past the checks: coverage and unread exports.
+        for reason in gate.reasons().iter().skip(gate.gated.len()) {
+            write!(out, "<span class=\"chip fail\">{}</span>", Esc(reason))?;
+        }
         out.push_str("</span></div>\n");
     }
     out.push_str("<dl class=\"inputs\">");

@@ -214,7 +214,7 @@ fn result_description(report: &Report) -> String {
     let gate = if report.gate.passed {
         "passed".to_owned()
     } else {
-        format!("failed on {} check(s)", report.gate.gated.len())
+        format!("failed on {}", report.gate.reasons().join(", "))
     };
     format!(
         "Automated evaluation by {} {} of {} and {} export(s) against {}.\n\n\
