@@ -152,7 +152,8 @@ pub struct CheckResult {
     #[serde(default)]
     pub findings_omitted: usize,
     pub errors: Vec<EvalError>,
-    /// Why a check had nothing to evaluate, when that needs saying.
+    /// Why a check had nothing to evaluate, or what its pass did not cover
+    /// (documents of its sources skipped), when that needs saying.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }

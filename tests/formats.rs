@@ -873,7 +873,8 @@ fn csv_has_a_row_per_control_with_its_status() {
             "status",
             "checks",
             "risks",
-            "evidence"
+            "evidence",
+            "notes"
         ]
     );
     let controls: usize = report.frameworks.iter().map(|f| f.controls.len()).sum();
@@ -971,5 +972,119 @@ title = "A plain title, with a comma"
                 "a live formula: {cell}"
             );
         }
+    }
+}
+
+// --------------------------------------------- what no format may hide --
+
+/// Issue 13: a repository with a Helm template no check can judge and a
+/// declared export that is missing. Every format names both, so a clean
+/// SARIF, a green JUnit tab or a spreadsheet is not read as covering them.
+#[test]
+fn skipped_documents_and_unread_exports_reach_every_format() {
+    let run = |format: &str| {
+        let run = assay(&[
+            "check",
+            "fixtures/repos/k8s-partly-templated",
+            "--check",
+            "k8s.*",
+            "--export",
+            "k8s=fixtures/repos/k8s-partly-templated/missing.yaml",
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        run.stdout
+    };
+    // SARIF: a warning at the template's location, an error for the export.
+    let log: Value = serde_json::from_str(&run("sarif")).unwrap();
+    assert_valid_sarif(&sarif_validator(), &log, "skipped documents");
+    let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let skipped: Vec<&Value> = notes.iter().filter(|n| n["level"] == "warning").collect();
+    assert_eq!(skipped.len(), 1, "{notes:#?}");
+    assert_eq!(
+        skipped[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "chart/templates/agent.yaml"
+    );
+    assert!(
+        skipped[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Helm template")
+    );
+    assert!(notes.iter().any(|n| {
+        n["level"] == "error"
+            && n["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("export `k8s` could not be read")
+    }));
+
+    // The checks that read the missing export errored; the JSON says which
+    // export failed the gate.
+    let report: Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(report["gate"]["unread_exports"], serde_json::json!(["k8s"]));
+
+    // OSCAL: the result's description names the skipped document.
+    let oscal: Value = serde_json::from_str(&run("oscal")).unwrap();
+    let description = oscal["assessment-results"]["results"][0]["description"]
+        .as_str()
+        .unwrap();
+    assert!(
+        description.contains("Not judged: 1 repository document(s) skipped")
+            && description.contains("`chart/templates/agent.yaml` (k8s)"),
+        "{description}"
+    );
+}
+
+/// Without the missing export the Kubernetes checks pass on the Deployment,
+/// and the pass says what it did not cover: in the CSV's notes of their
+/// controls, and in JUnit, where the `checks` suite names the template.
+#[test]
+fn a_partial_pass_says_so_in_csv_and_junit() {
+    let run = |format: &str| {
+        let args = [
+            "check",
+            "fixtures/repos/k8s-partly-templated",
+            "--check",
+            "k8s.*",
+        ];
+        let run = assay(&[&args[..], &["--format", format]].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run
+    };
+    let (header, rows) = parse_csv(&run("csv").stdout);
+    let notes = header.iter().position(|h| h == "notes").unwrap();
+    let noted: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[notes].contains("k8s.no-privileged: passed on what it judged"))
+        .collect();
+    assert!(!noted.is_empty(), "no control notes the check");
+    assert!(noted.iter().all(|r| r[3] == "pass"));
+    let run = run("junit");
+    let Some(python) = junit_python() else {
+        return;
+    };
+    let read = read_junit(&python, &run.stdout);
+    let checks = &read["suites"][0];
+    assert_eq!(checks["name"], "checks");
+    assert!(
+        checks["system_out"]
+            .as_str()
+            .unwrap()
+            .contains("skipped k8s document chart/templates/agent.yaml"),
+        "{checks:#}"
+    );
+    for case in checks["cases"].as_array().unwrap() {
+        assert_eq!(case["result"], "pass");
+        assert!(
+            case["system_out"]
+                .as_str()
+                .unwrap()
+                .starts_with("passed on what it judged: 1 document skipped"),
+            "{case:#}"
+        );
     }
 }

@@ -228,7 +228,6 @@ fn merge(
     let mut omitted = 0;
     let mut errors: Vec<EvalError> = Vec::new();
     let (mut examined, mut failing) = (0, 0);
-    let mut note = None;
     if check.kind.reads_repository() {
         errors.extend(tree.errors.iter().map(|e| EvalError {
             path: Some(e.path.clone()).filter(|p| !p.is_empty()),
@@ -278,16 +277,21 @@ fn merge(
                     Outcome::Error(e) => errors.push(e),
                 }
             }
-            if let Some(r) = check.kind.records() {
-                note = missing_exports_note(&r.sources, project)
-                    .or_else(|| skipped_note(&r.sources, inputs.skipped));
-            }
         }
     }
     keep_first(&mut findings, cap, &mut omitted);
     crate::fingerprint::assign(&check.id, &mut findings);
     errors.sort();
     let status = status_of(p.judge, examined, findings.len() + omitted, &errors);
+    let note = check.kind.records().and_then(|r| {
+        match status {
+            Status::NotApplicable => missing_exports_note(&r.sources, project)
+                .or_else(|| skipped_note(&r.sources, inputs.skipped, "nothing judged")),
+            // A pass over some documents says nothing of those skipped.
+            Status::Pass => skipped_note(&r.sources, inputs.skipped, "passed on what it judged"),
+            _ => None,
+        }
+    });
     CheckResult {
         id: check.id.clone(),
         title: check.title.clone(),
@@ -304,7 +308,7 @@ fn merge(
         findings,
         findings_omitted: omitted,
         errors,
-        note: note.filter(|_| status == Status::NotApplicable),
+        note,
     }
 }
 
@@ -341,9 +345,14 @@ fn missing_exports_note(sources: &[RecordSource], project: &Project) -> Option<S
     ))
 }
 
-/// Says that a record check with nothing to judge had documents skipped:
-/// not applicable is then "nothing we could read", and the report names them.
-fn skipped_note(sources: &[RecordSource], skipped: &[DocumentSkipped]) -> Option<String> {
+/// Says that a record check had documents of its sources skipped: not
+/// applicable is then "nothing we could read", and a pass covers only what
+/// was read; the report names them.
+fn skipped_note(
+    sources: &[RecordSource],
+    skipped: &[DocumentSkipped],
+    verdict: &str,
+) -> Option<String> {
     let mine: Vec<&DocumentSkipped> = skipped
         .iter()
         .filter(|d| sources.iter().any(|s| s.name() == d.source))
@@ -361,7 +370,7 @@ fn skipped_note(sources: &[RecordSource], skipped: &[DocumentSkipped]) -> Option
         ""
     };
     Some(format!(
-        "nothing judged: {n} document{} skipped, named in the report{helm}",
+        "{verdict}: {n} document{} skipped, named in the report{helm}",
         if n == 1 { "" } else { "s" }
     ))
 }

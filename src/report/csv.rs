@@ -1,6 +1,7 @@
 //! The control matrix as CSV, for the spreadsheets GRC staff keep: a row per
 //! control of every framework in the report, with its status, the checks and
-//! risks behind it, and how much evidence it has.
+//! risks behind it, how much evidence it has, and what its checks did not
+//! judge.
 //!
 //! RFC 4180: fields quoted when they need it, CRLF line ends. Titles come
 //! from framework files anyone can write, and a spreadsheet runs a cell that
@@ -12,7 +13,7 @@ use super::{CheckReport, ControlReport, FrameworkReport, Report};
 use crate::model::Validity;
 use std::collections::HashMap;
 
-pub const HEADER: [&str; 7] = [
+pub const HEADER: [&str; 8] = [
     "framework",
     "control",
     "title",
@@ -20,6 +21,7 @@ pub const HEADER: [&str; 7] = [
     "checks",
     "risks",
     "evidence",
+    "notes",
 ];
 
 /// The matrix, header first.
@@ -42,7 +44,7 @@ fn row(
     fw: &FrameworkReport,
     control: &ControlReport,
     checks: &HashMap<&str, &CheckReport>,
-) -> [String; 7] {
+) -> [String; 8] {
     let framework = fw.label();
     let check_ids: Vec<&str> = control.checks.iter().map(|c| c.as_str()).collect();
     let risks: Vec<&str> = control.mitigates.iter().map(|m| m.risk.as_str()).collect();
@@ -54,7 +56,25 @@ fn row(
         check_ids.join("; "),
         risks.join("; "),
         evidence(control, checks).to_string(),
+        notes(control, checks),
     ]
+}
+
+/// What the control's checks did not judge: why one was not applicable, or
+/// what a pass did not cover (documents skipped), as `check: note`.
+fn notes(control: &ControlReport, checks: &HashMap<&str, &CheckReport>) -> String {
+    let notes: Vec<String> = control
+        .checks
+        .iter()
+        .filter_map(|id| checks.get(id.as_str()))
+        .filter_map(|c| {
+            c.result
+                .note
+                .as_ref()
+                .map(|n| format!("{}: {n}", c.result.id))
+        })
+        .collect();
+    notes.join("; ")
 }
 
 /// Findings across the control's checks; for a manual control, the evidence
@@ -74,7 +94,7 @@ fn evidence(control: &ControlReport, checks: &HashMap<&str, &CheckReport>) -> us
         .sum()
 }
 
-fn write(rows: &[[String; 7]]) -> Result<String, Box<dyn std::error::Error>> {
+fn write(rows: &[[String; 8]]) -> Result<String, Box<dyn std::error::Error>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());

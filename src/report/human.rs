@@ -86,6 +86,7 @@ pub fn render(report: &Report, detail: Detail) -> String {
         }
     }
     not_judged(&mut out, report);
+    partly_judged(&mut out, report);
     if detail == Detail::Verbose {
         passing(&mut out, report);
     }
@@ -123,6 +124,32 @@ fn not_judged(out: &mut String, report: &Report) {
     }
     let count: usize = by_reason.values().map(Vec::len).sum();
     let _ = writeln!(out, "\nNot applicable ({count})");
+    for (reason, ids) in &by_reason {
+        let _ = writeln!(out, "  {} — {reason}", ids.join(", "));
+    }
+}
+
+/// Passing checks that judged only part of their inputs (documents of their
+/// sources skipped): always shown, since their pass says nothing of the rest.
+fn partly_judged(out: &mut String, report: &Report) {
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| c.result.status == Status::Pass)
+    {
+        if let Some(note) = &c.result.note {
+            by_reason
+                .entry(note)
+                .or_default()
+                .push(c.result.id.as_str());
+        }
+    }
+    if by_reason.is_empty() {
+        return;
+    }
+    let count: usize = by_reason.values().map(Vec::len).sum();
+    let _ = writeln!(out, "\nPassed on part of their inputs ({count})");
     for (reason, ids) in &by_reason {
         let _ = writeln!(out, "  {} — {reason}", ids.join(", "));
     }

@@ -24,6 +24,8 @@ const MAX_FINDINGS: usize = 100;
 struct Suite {
     name: String,
     cases: Vec<Case>,
+    /// What the suite did not judge, as its `<system-out>`.
+    out: Option<String>,
 }
 
 struct Case {
@@ -33,7 +35,8 @@ struct Case {
 }
 
 enum Outcome {
-    Pass,
+    /// Passed; with what the pass did not cover, as the case's `<system-out>`.
+    Pass(Option<String>),
     Failure {
         message: String,
         kind: String,
@@ -62,7 +65,7 @@ impl Tally {
         for case in cases {
             t.tests += 1;
             match case.outcome {
-                Outcome::Pass => {}
+                Outcome::Pass(_) => {}
                 Outcome::Failure { .. } => t.failures += 1,
                 Outcome::Error { .. } => t.errors += 1,
                 Outcome::Skipped { .. } => t.skipped += 1,
@@ -98,9 +101,23 @@ pub fn render(report: &Report) -> String {
 }
 
 fn checks_suite(report: &Report) -> Suite {
+    // Documents no check judged, named so a green suite is not read as covering them.
+    let skipped: Vec<String> = report
+        .targets
+        .iter()
+        .flat_map(|t| &t.skipped_documents)
+        .map(|d| {
+            let line = d.line.map(|l| format!(":{l}")).unwrap_or_default();
+            format!(
+                "skipped {} document {}{line}: {}",
+                d.source, d.path, d.reason
+            )
+        })
+        .collect();
     Suite {
         name: "checks".to_owned(),
         cases: report.checks.iter().map(check_case).collect(),
+        out: (!skipped.is_empty()).then(|| skipped.join("\n") + "\n"),
     }
 }
 
@@ -129,7 +146,7 @@ fn check_case(check: &CheckReport) -> Case {
         Status::Manual => Outcome::Skipped {
             message: "manual: no automated evidence".to_owned(),
         },
-        Status::Pass => Outcome::Pass,
+        Status::Pass => Outcome::Pass(r.note.clone()),
     };
     Case {
         classname: format!("assay.{source}"),
@@ -198,6 +215,7 @@ fn framework_suite(fw: &FrameworkReport, checks: &HashMap<&str, &CheckReport>) -
             .map(|c| control_case(&name, c, checks))
             .collect(),
         name,
+        out: None,
     }
 }
 
@@ -246,7 +264,7 @@ fn control_case(
                 message: format!("waived by {}", waivers(&findings)),
             }
         }
-        Status::Pass => Outcome::Pass,
+        Status::Pass => Outcome::Pass(None),
     };
     Case {
         classname: format!("assay.{framework}"),
@@ -319,6 +337,9 @@ fn write_document(report: &Report, suites: &[Suite]) -> String {
         for case in &suite.cases {
             write_case(&mut out, case);
         }
+        if let Some(o) = &suite.out {
+            let _ = writeln!(out, "    <system-out>{}</system-out>", text(o));
+        }
         out.push_str("  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");
@@ -333,7 +354,12 @@ fn write_case(out: &mut String, case: &Case) {
         attr(&case.name)
     );
     let _ = match &case.outcome {
-        Outcome::Pass => writeln!(out, "/>"),
+        Outcome::Pass(None) => writeln!(out, "/>"),
+        Outcome::Pass(Some(note)) => writeln!(
+            out,
+            ">\n      <system-out>{}</system-out>\n    </testcase>",
+            text(note)
+        ),
         Outcome::Failure {
             message,
             kind,

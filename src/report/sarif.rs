@@ -421,7 +421,38 @@ fn notifications(report: &Report) -> Vec<Value> {
             })
         })
     });
-    checks.chain(omitted).chain(walk).collect()
+    // Documents no check judged: a clean SARIF must not read as covering them.
+    let skipped = report.targets.iter().flat_map(|t| {
+        t.skipped_documents.iter().map(|d| {
+            let mut physical = serde_json::Map::new();
+            physical.insert(
+                "artifactLocation".into(),
+                json!({"uri": uri_path(&d.path), "uriBaseId": SRCROOT}),
+            );
+            if let Some(line) = d.line {
+                physical.insert("region".into(), json!({"startLine": line}));
+            }
+            json!({
+                "level": "warning",
+                "message": {"text": format!("{} document not judged: {}", d.source, d.reason)},
+                "locations": [{"physicalLocation": physical}],
+            })
+        })
+    });
+    let exports = report.exports.iter().filter_map(|e| {
+        e.error.as_ref().map(|message| {
+            json!({
+                "level": "error",
+                "message": {"text": format!("export `{}` could not be read: {message}", e.name)},
+            })
+        })
+    });
+    checks
+        .chain(omitted)
+        .chain(walk)
+        .chain(skipped)
+        .chain(exports)
+        .collect()
 }
 
 #[cfg(test)]

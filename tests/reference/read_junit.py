@@ -4,11 +4,12 @@
 Usage: read_junit.py FILE. Writes JSON to stdout:
 
     {"totals": {"tests", "failures", "errors", "skipped"},
-     "suites": [{"name", "declared": {counts as the attributes say},
+     "suites": [{"name", "system_out", "declared": {counts as the attributes say},
                  "counted": {counts of the test cases' results},
                  "failing": [case names with a failure],
                  "erroring": [case names with an error],
-                 "cases": [{"classname", "name", "result", "message", "text"}]}]}
+                 "cases": [{"classname", "name", "result", "message", "text",
+                            "system_out"}]}]}
 
 Both the declared counts and those counted from the cases are reported, so
 the test can tell a wrong attribute from a wrong case. The parse itself is
@@ -47,11 +48,14 @@ def suite_summary(suite):
                 "result": result,
                 "message": message,
                 "text": text,
+                "system_out": case.system_out,
             }
         )
     tally = {k: sum(1 for c in cases if c["result"] == k) for k in ("failure", "error", "skipped")}
     return {
         "name": suite.name,
+        # junitparser has no property for a suite's own <system-out>.
+        "system_out": getattr(suite._elem.find("system-out"), "text", None),
         "declared": counts(suite.tests, suite.failures, suite.errors, suite.skipped),
         "counted": counts(len(cases), tally["failure"], tally["error"], tally["skipped"]),
         "failing": [c["name"] for c in cases if c["result"] == "failure"],

@@ -227,6 +227,28 @@ fn result_description(report: &Report) -> String {
         counts(&report.summary.checks),
         counts(&report.summary.controls),
         report.gate.fail_on,
+    ) + &skipped_documents(report)
+}
+
+/// The repository documents no check judged, so an assessor does not read
+/// the result as covering them.
+fn skipped_documents(report: &Report) -> String {
+    let docs: Vec<String> = report
+        .targets
+        .iter()
+        .flat_map(|t| &t.skipped_documents)
+        .map(|d| {
+            let line = d.line.map(|l| format!(":{l}")).unwrap_or_default();
+            format!("\n- `{}{line}` ({}): {}", d.path, d.source, d.reason)
+        })
+        .collect();
+    if docs.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n\nNot judged: {} repository document(s) skipped:\n{}",
+        docs.len(),
+        docs.concat()
     )
 }
 
