@@ -7,7 +7,8 @@ use super::project::confined;
 use super::raw::RawAttestation;
 use super::registry::suggest;
 use super::source::{SourceFile, span};
-use crate::model::{Attestation, Catalog, Control, ControlId, EvidenceFile, FrameworkId, Origin};
+use super::Defined;
+use crate::model::{Attestation, Control, ControlId, EvidenceFile, FrameworkId, Origin};
 use jiff::civil::Date;
 use std::path::Path;
 use toml::Spanned;
@@ -16,11 +17,11 @@ pub fn compile(
     raw: &RawAttestation,
     file: &SourceFile,
     dir: &Path,
-    catalog: &Catalog,
+    defined: &Defined<'_>,
     errors: &mut Vec<LoadError>,
 ) -> Option<Attestation> {
     let before = errors.len();
-    let control = resolve_control(&raw.control, file, catalog, errors);
+    let control = resolve_control(&raw.control, file, defined, errors);
     let date = date_field(&raw.date, file, errors);
     let expires = date_field(&raw.expires, file, errors);
     if let (Some(d), Some(e)) = (date, expires)
@@ -60,11 +61,11 @@ pub fn compile(
 fn resolve_control(
     name: &Spanned<String>,
     file: &SourceFile,
-    catalog: &Catalog,
+    defined: &Defined<'_>,
     errors: &mut Vec<LoadError>,
 ) -> Option<(FrameworkId, ControlId)> {
     let text = name.get_ref();
-    let (framework, control) = find_control(name, file, catalog, errors)?;
+    let (framework, control) = find_control(name, file, defined, errors)?;
     if !control.is_manual() {
         errors.push(LoadError::InvalidValue {
             message: format!(
@@ -85,13 +86,15 @@ fn resolve_control(
 }
 
 /// The framework and control a `framework:control` names, or a diagnostic
-/// with a suggestion.
+/// with a suggestion; none for a control of a framework whose definition
+/// failed, which has its own diagnostic.
 pub(super) fn find_control<'c>(
     name: &Spanned<String>,
     file: &SourceFile,
-    catalog: &'c Catalog,
+    defined: &Defined<'c>,
     errors: &mut Vec<LoadError>,
 ) -> Option<(FrameworkId, &'c Control)> {
+    let catalog = defined.catalog;
     let text = name.get_ref();
     let unknown = |help: Option<String>| LoadError::UnknownReference {
         kind: "control",
@@ -120,8 +123,10 @@ pub(super) fn find_control<'c>(
         .get(&framework)
         .and_then(|f| f.controls.iter().find(|c| c.id.as_str() == id));
     let Some(control) = control else {
-        let known: Vec<String> = catalog.all_controls().map(|c| c.qualified_id()).collect();
-        errors.push(unknown(suggest(text, known.iter().map(String::as_str))));
+        if !defined.broken.contains(fw) {
+            let known: Vec<String> = catalog.all_controls().map(|c| c.qualified_id()).collect();
+            errors.push(unknown(suggest(text, known.iter().map(String::as_str))));
+        }
         return None;
     };
     Some((framework, control))

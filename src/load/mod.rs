@@ -94,14 +94,18 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadErrors> {
             &mut errors,
         );
         definitions.push((file.name.clone(), file.text.clone()));
+        let defined = Defined {
+            catalog: &catalog,
+            broken: &frameworks.broken,
+        };
         project.attestations =
-            attestations(raw, file, dir, &catalog, &mut errors, &mut definitions);
+            attestations(raw, file, dir, &defined, &mut errors, &mut definitions);
         project.waiver_policy = waiver::policy(raw.waiver_policy.as_ref(), file, &mut errors);
         project.waivers = waivers(
             raw,
             file,
             dir,
-            &catalog,
+            &defined,
             project.waiver_policy,
             &mut errors,
             &mut definitions,
@@ -133,7 +137,7 @@ fn waivers(
     raw: &ProjectFile,
     config: &SourceFile,
     dir: &Path,
-    catalog: &Catalog,
+    defined: &Defined<'_>,
     policy: crate::model::WaiverPolicy,
     errors: &mut Vec<LoadError>,
     definitions: &mut Vec<(String, std::sync::Arc<str>)>,
@@ -142,7 +146,7 @@ fn waivers(
     let mut out: Vec<crate::model::Waiver> = raw
         .waiver
         .iter()
-        .filter_map(|w| waiver::compile(w, config, catalog, policy, &mut seen, errors))
+        .filter_map(|w| waiver::compile(w, config, defined, policy, &mut seen, errors))
         .collect();
     if let Some(read) = read_optional(&Root::new(dir), WAIVERS_FILE) {
         match read {
@@ -150,7 +154,7 @@ fn waivers(
                 definitions.push((file.name.clone(), file.text.clone()));
                 if let Some(parsed) = keep(file.parse::<raw::WaiverFile>(), errors) {
                     out.extend(parsed.waiver.iter().filter_map(|w| {
-                        waiver::compile(w, &file, catalog, policy, &mut seen, errors)
+                        waiver::compile(w, &file, defined, policy, &mut seen, errors)
                     }));
                 }
             }
@@ -165,14 +169,14 @@ fn attestations(
     raw: &ProjectFile,
     config: &SourceFile,
     dir: &Path,
-    catalog: &Catalog,
+    defined: &Defined<'_>,
     errors: &mut Vec<LoadError>,
     definitions: &mut Vec<(String, std::sync::Arc<str>)>,
 ) -> Vec<crate::model::Attestation> {
     let mut out: Vec<crate::model::Attestation> = raw
         .attestation
         .iter()
-        .filter_map(|a| attestation::compile(a, config, dir, catalog, errors))
+        .filter_map(|a| attestation::compile(a, config, dir, defined, errors))
         .collect();
     for named in &raw.project.attestations {
         let Some(path) = project::confined(named, config, errors) else {
@@ -199,7 +203,7 @@ fn attestations(
                 parsed
                     .attestation
                     .iter()
-                    .filter_map(|a| attestation::compile(a, &file, dir, catalog, errors)),
+                    .filter_map(|a| attestation::compile(a, &file, dir, defined, errors)),
             );
         }
     }
@@ -340,6 +344,14 @@ fn refused(path: &Path, refusal: Refusal) -> LoadError {
 
 fn keep<T>(result: Result<T, LoadError>, errors: &mut Vec<LoadError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()
+}
+
+/// What a project's waivers and attestations resolve against: the catalog,
+/// and the frameworks whose definition failed, whose controls are then not
+/// reported again as unknown (the framework's own error is the real one).
+pub(super) struct Defined<'a> {
+    pub catalog: &'a Catalog,
+    pub broken: &'a BTreeSet<String>,
 }
 
 /// What loading the frameworks found beside the frameworks themselves.

@@ -7,7 +7,8 @@ use super::error::LoadError;
 use super::raw::{RawWaiver, RawWaiverPolicy};
 use super::registry::suggest;
 use super::source::{SourceFile, span};
-use crate::model::{Catalog, CheckId, Origin, Waiver, WaiverPolicy, WaiverTarget};
+use super::Defined;
+use crate::model::{CheckId, Origin, Waiver, WaiverPolicy, WaiverTarget};
 use globset::GlobBuilder;
 use toml::Spanned;
 
@@ -39,7 +40,7 @@ pub fn policy(
 pub fn compile(
     raw: &RawWaiver,
     file: &SourceFile,
-    catalog: &Catalog,
+    defined: &Defined<'_>,
     policy: WaiverPolicy,
     seen: &mut std::collections::BTreeSet<String>,
     errors: &mut Vec<LoadError>,
@@ -54,7 +55,7 @@ pub fn compile(
             span: span(id.span()),
         });
     }
-    let target = target(raw, file, catalog, errors);
+    let target = target(raw, file, defined, errors);
     for (what, value) in [
         ("a justification", &raw.justification),
         ("an approver", &raw.approver),
@@ -106,9 +107,10 @@ pub fn compile(
 fn target(
     raw: &RawWaiver,
     file: &SourceFile,
-    catalog: &Catalog,
+    defined: &Defined<'_>,
     errors: &mut Vec<LoadError>,
 ) -> Option<WaiverTarget> {
+    let catalog = defined.catalog;
     match (&raw.check, &raw.control) {
         (Some(check), None) => {
             let id = check.get_ref();
@@ -126,7 +128,7 @@ fn target(
             }
         }
         (None, Some(control)) => {
-            let (framework, found) = find_control(control, file, catalog, errors)?;
+            let (framework, found) = find_control(control, file, defined, errors)?;
             Some(WaiverTarget::Control {
                 framework,
                 control: found.id.clone(),
