@@ -2,12 +2,12 @@
 //! must parse and be in order, and every evidence file must be inside the
 //! project, readable, and is hashed now, so that what was attested is fixed.
 
+use super::Defined;
 use super::error::LoadError;
 use super::project::confined;
 use super::raw::RawAttestation;
 use super::registry::suggest;
 use super::source::{SourceFile, span};
-use super::Defined;
 use crate::model::{Attestation, Control, ControlId, EvidenceFile, FrameworkId, Origin};
 use jiff::civil::Date;
 use std::path::Path;

@@ -2,12 +2,12 @@
 //! compiles, a justification and an approver that say something, dates in
 //! order and a lifetime within the project's maximum.
 
+use super::Defined;
 use super::attestation::{date_field, find_control};
 use super::error::LoadError;
 use super::raw::{RawWaiver, RawWaiverPolicy};
 use super::registry::suggest;
 use super::source::{SourceFile, span};
-use super::Defined;
 use crate::model::{CheckId, Origin, Waiver, WaiverPolicy, WaiverTarget};
 use globset::GlobBuilder;
 use toml::Spanned;

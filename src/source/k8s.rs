@@ -58,32 +58,16 @@ pub fn records(path: &str, text: &str) -> Result<Parsed, String> {
     };
     let mut out = Vec::new();
     let mut skipped = Vec::new();
-    for (i, doc) in docs.into_iter().enumerate() {
-        // An empty document (`---` at the end of a file) holds nothing to skip.
-        if doc.value.is_null() {
-            continue;
-        }
-        let line = u32::try_from(doc.referenced.line()).ok();
-        let pointer = format!("/{i}");
-        match k8s_list_items(&doc.value) {
-            Some(items) => {
-                for (j, item) in items.iter().enumerate() {
-                    match record(item, format!("{pointer}/items/{j}"), line) {
-                        Some(r) => out.push(r),
-                        None => skipped.push(SkippedDocument {
-                            line,
-                            reason: not_object(format!("item {j} of the list in document {i}")),
-                        }),
-                    }
-                }
-            }
-            None => match record(&doc.value, pointer, line) {
-                Some(r) => out.push(r),
-                None => skipped.push(SkippedDocument {
-                    line,
-                    reason: not_object(format!("document {i}")),
+    for o in objects(text, &docs) {
+        match record(o.value, o.pointer, o.line) {
+            Some(r) => out.push(r),
+            None => skipped.push(SkippedDocument {
+                line: o.line,
+                reason: not_object(match o.item {
+                    Some(j) => format!("item {j} of the list in document {}", o.doc),
+                    None => format!("document {}", o.doc),
                 }),
-            },
+            }),
         }
     }
     Ok(Parsed::Records(out, skipped))
@@ -93,39 +77,91 @@ pub fn records(path: &str, text: &str) -> Result<Parsed, String> {
 /// schema then checks each and shapes it), labelled `Kind/namespace/name`
 /// and, where a `# Source:` comment above the document names it, the
 /// template that rendered it. Empty documents are left out; a `List` stands
-/// for its items, which take its line.
+/// for its items.
 pub fn rendered(text: &str) -> Result<Vec<Record>, String> {
     let docs: Vec<Spanned<Value>> = serde_saphyr::from_multiple_with_options(text, yaml_options())
         .map_err(|e| format!("invalid YAML: {}", first_line(&e.to_string())))?;
     let lines: Vec<&str> = text.lines().collect();
+    let out = objects(text, &docs)
+        .into_iter()
+        .map(|o| {
+            let template = o.doc_line.and_then(|l| source_comment(&lines, l));
+            let label = match (k8s_label(o.value), template) {
+                (Some(label), Some(t)) => Some(format!("{label} (from {t})")),
+                (None, Some(t)) => Some(format!("(from {t})")),
+                (label, None) => label,
+            };
+            Record {
+                pointer: o.pointer,
+                line: o.line,
+                label,
+                value: o.value.clone(),
+            }
+        })
+        .collect();
+    Ok(out)
+}
+
+/// One object of a YAML stream: a document, or an item of a `List` document.
+struct Object<'a> {
+    /// The document's index in the stream, and the item's in the list.
+    doc: usize,
+    item: Option<usize>,
+    pointer: String,
+    /// The object's 1-based line, and its document's.
+    line: Option<u32>,
+    doc_line: Option<u32>,
+    value: &'a Value,
+}
+
+/// Every object of the parsed stream, empty documents left out. A list
+/// item's line comes from a second pass over `text`, run only when there is
+/// a `List`; if that pass disagrees, items take the list's line.
+fn objects<'a>(text: &str, docs: &'a [Spanned<Value>]) -> Vec<Object<'a>> {
+    let mut item_lines: Option<Vec<Vec<u32>>> = None;
     let mut out = Vec::new();
-    for (i, doc) in docs.into_iter().enumerate() {
+    for (i, doc) in docs.iter().enumerate() {
+        // An empty document (`---` at the end of a file) holds nothing.
         if doc.value.is_null() {
             continue;
         }
-        let line = u32::try_from(doc.referenced.line()).ok();
-        let template = line.and_then(|l| source_comment(&lines, l));
-        let label = |object: &Value| match (k8s_label(object), template) {
-            (Some(label), Some(t)) => Some(format!("{label} (from {t})")),
-            (None, Some(t)) => Some(format!("(from {t})")),
-            (label, None) => label,
+        let doc_line = u32::try_from(doc.referenced.line()).ok();
+        let pointer = format!("/{i}");
+        let Some(items) = k8s_list_items(&doc.value) else {
+            out.push(Object {
+                doc: i,
+                item: None,
+                pointer,
+                line: doc_line,
+                doc_line,
+                value: &doc.value,
+            });
+            continue;
         };
-        match k8s_list_items(&doc.value) {
-            Some(items) => out.extend(items.iter().enumerate().map(|(j, item)| Record {
-                pointer: format!("/{i}/items/{j}"),
+        let lines = item_lines
+            .get_or_insert_with(|| {
+                super::list_lines::item_lines(text, yaml_options())
+                    .filter(|l| l.len() == docs.len())
+                    .unwrap_or_default()
+            })
+            .get(i)
+            .filter(|l| l.len() == items.len());
+        for (j, item) in items.iter().enumerate() {
+            let line = lines
+                .and_then(|l| l.get(j).copied())
+                .filter(|&l| l > 0)
+                .or(doc_line);
+            out.push(Object {
+                doc: i,
+                item: Some(j),
+                pointer: format!("{pointer}/items/{j}"),
                 line,
-                label: label(item),
-                value: item.clone(),
-            })),
-            None => out.push(Record {
-                pointer: format!("/{i}"),
-                line,
-                label: label(&doc.value),
-                value: doc.value,
-            }),
+                doc_line,
+                value: item,
+            });
         }
     }
-    Ok(out)
+    out
 }
 
 /// The template a `# Source: chart/templates/x.yaml` comment just above the
@@ -239,6 +275,8 @@ mod tests {
     fn lists_and_unrelated_files() {
         let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec: {containers: []}\n";
         assert_eq!(parse(list)[0].pointer, "/0/items/0");
+        // Each item cites its own line, not the list's.
+        assert_eq!(parse(list)[0].line, Some(4));
         assert_eq!(records("x.yaml", "a: [\n").unwrap(), Parsed::Unrelated);
         assert!(records("x.yaml", "apiVersion: v1\nkind: Pod\nspec: [\n").is_err());
         assert_eq!(
@@ -314,7 +352,7 @@ mod tests {
         // The parser leaves the empty document out: pointers count the others.
         assert_eq!(r[1].pointer, "/1/items/0");
         assert_eq!(r[1].label.as_deref(), Some("Pod/a"));
-        assert_eq!(r[1].line, Some(9));
+        assert_eq!(r[1].line, Some(12));
         assert!(rendered("a: [\n").unwrap_err().starts_with("invalid YAML"));
     }
 }

@@ -11,6 +11,7 @@ pub mod export;
 pub mod json_scan;
 mod k8s;
 pub mod kinds;
+mod list_lines;
 pub mod projection;
 mod terraform;
 mod workflows;
