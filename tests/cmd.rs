@@ -257,6 +257,18 @@ fn recorded_outputs_keep_their_meaning() {
             "replaced built-in framework soc2 (61 controls) with fixtures/projects/framework-replace/frameworks/soc2.toml (1 control)",
         ],
     );
+    assert_says(
+        "validate-check-replace",
+        "stdout",
+        &[
+            "replaced built-in check repo.codeowners with the one in fixtures/projects/check-replace/policies/owners.toml",
+        ],
+    );
+    assert_says(
+        "validate-demo",
+        "stdout",
+        &["replaced 1 built-in risk with examples/acme/risks.toml's: 1 re-estimated"],
+    );
 }
 
 /// Every case file has its recorded outputs, and every recorded output its case.
@@ -277,4 +289,44 @@ fn every_case_has_its_outputs() {
     outputs.dedup();
     assert_eq!(cases, outputs);
     assert!(cases.len() >= 40, "{cases:?}");
+}
+
+/// The README's `assay validate` lines are what the recorded cases print,
+/// the project directory left out of their paths.
+#[test]
+fn the_readme_quotes_validate_as_it_prints() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let at = readme
+        .find("`assay validate` says what a project did to the built-in definitions")
+        .unwrap();
+    let block = &readme[at..];
+    let start = block.find("```\n").unwrap() + 4;
+    let end = start + block[start..].find("```").unwrap();
+    let mut printed = Vec::new();
+    for entry in std::fs::read_dir("tests/cmd").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("validate-") && name.ends_with(".stdout") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            printed.extend(text.lines().map(|l| {
+                let l = l.replace("examples/acme/", "");
+                match l.find("fixtures/projects/") {
+                    Some(i) => {
+                        let rest = &l[i + "fixtures/projects/".len()..];
+                        let after = rest.find('/').map_or(rest, |j| &rest[j + 1..]);
+                        format!("{}{after}", &l[..i])
+                    }
+                    None => l,
+                }
+            }));
+        }
+    }
+    let quoted: Vec<&str> = block[start..end].lines().collect();
+    assert_eq!(quoted.len(), 4);
+    for line in quoted {
+        assert!(
+            printed.iter().any(|p| p == line),
+            "{line:?} not in {printed:#?}"
+        );
+    }
 }

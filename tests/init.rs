@@ -119,6 +119,14 @@ fn a_new_project_validates_tests_and_checks() {
         "{}",
         validate.stdout
     );
+    // The copied catalog is named as replacing the built-in risks, unchanged.
+    assert!(
+        validate.stdout.contains(
+            "replaced 22 built-in risks with ./risks.toml's: 22 with the catalog's generic figures unchanged"
+        ),
+        "{}",
+        validate.stdout
+    );
     let test = assay_in(dir.path(), &["test", "--check", "local.*"]);
     assert_eq!(test.code, 0, "{}", test.stderr);
     assert!(
@@ -189,6 +197,14 @@ fn a_re_estimated_risk_is_no_longer_called_generic() {
             .contains("estimates: 21 of the 22 risks hold the built-in catalog's generic figures"),
         "{}",
         human.stdout
+    );
+    let validate = assay_in(dir.path(), &["validate"]);
+    assert!(
+        validate.stdout.contains(
+            "22 built-in risks with ./risks.toml's: 1 re-estimated, 21 with the catalog's"
+        ),
+        "{}",
+        validate.stdout
     );
 }
 

@@ -30,8 +30,9 @@ use crate::model::{Control, Framework, FrameworkId};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
-/// What a project framework file did to the built-in framework of its id,
-/// as `assay validate` says it.
+/// What a project file did to the built-in definitions of its ids, as
+/// `assay validate` says it: a framework extended or replaced, a check
+/// replaced, risks re-estimated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layering {
     Replaced {
@@ -44,6 +45,15 @@ pub enum Layering {
         framework: FrameworkId,
         added: usize,
         changed: usize,
+    },
+    /// A project check with a built-in check's id: it replaces it whole.
+    CheckReplaced { check: String, file: String },
+    /// Project risks with built-in ids, per file; `generic` of them keep the
+    /// catalog's figures unchanged.
+    RisksReplaced {
+        file: String,
+        risks: usize,
+        generic: usize,
     },
 }
 
@@ -70,6 +80,30 @@ impl std::fmt::Display for Layering {
                 "extended built-in framework {framework}: {} added, {changed} changed",
                 count(*added)
             ),
+            Self::CheckReplaced { check, file } => {
+                write!(f, "replaced built-in check {check} with the one in {file}")
+            }
+            Self::RisksReplaced {
+                file,
+                risks,
+                generic,
+            } => {
+                let mut parts = Vec::new();
+                if risks > generic {
+                    parts.push(format!("{} re-estimated", risks - generic));
+                }
+                if *generic > 0 {
+                    parts.push(format!(
+                        "{generic} with the catalog's generic figures unchanged"
+                    ));
+                }
+                write!(
+                    f,
+                    "replaced {risks} built-in risk{} with {file}'s: {}",
+                    if *risks == 1 { "" } else { "s" },
+                    parts.join(", ")
+                )
+            }
         }
     }
 }

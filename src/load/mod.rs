@@ -447,7 +447,35 @@ fn compile_catalog(
         }
     }
     catalog.frameworks = compiled.into_iter().map(|(id, (fw, _))| (id, fw)).collect();
+    layering.extend(
+        check_ids
+            .replaced
+            .into_iter()
+            .map(|(check, file)| Layering::CheckReplaced { check, file }),
+    );
+    layering.extend(risks_replaced(&risk_ids.replaced, &catalog));
     (catalog, Frameworks { layering, broken })
+}
+
+/// The built-in risks each project file replaced, and how many of them
+/// still hold the catalog's generic figures.
+fn risks_replaced(replaced: &[(String, String)], catalog: &Catalog) -> Vec<Layering> {
+    let mut by_file: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (id, file) in replaced {
+        let entry = by_file.entry(file.as_str()).or_default();
+        entry.0 += 1;
+        if catalog.risks.get(id.as_str()).is_some_and(|r| r.generic) {
+            entry.1 += 1;
+        }
+    }
+    by_file
+        .into_iter()
+        .map(|(file, (risks, generic))| Layering::RisksReplaced {
+            file: file.to_owned(),
+            risks,
+            generic,
+        })
+        .collect()
 }
 
 /// Where each risk's currency is written (or its id, when it is the default).

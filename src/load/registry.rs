@@ -18,6 +18,9 @@ struct Seen {
 pub struct Registry {
     kind: &'static str,
     seen: HashMap<String, Seen>,
+    /// Ids a later layer defined again, replacing the earlier definition,
+    /// with the file that did, in load order: `validate` names them.
+    pub replaced: Vec<(String, String)>,
 }
 
 impl Registry {
@@ -25,6 +28,7 @@ impl Registry {
         Self {
             kind,
             seen: HashMap::new(),
+            replaced: Vec::new(),
         }
     }
 
@@ -49,6 +53,10 @@ impl Registry {
                 }],
             });
             return false;
+        }
+        if self.seen.contains_key(id.get_ref()) {
+            self.replaced
+                .push((id.get_ref().clone(), file.name.clone()));
         }
         self.seen.insert(
             id.get_ref().clone(),
