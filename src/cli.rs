@@ -927,11 +927,7 @@ fn init(args: &InitArgs) -> Exit {
     };
     // Asked only of a person at a terminal: in CI or a script the flags decide.
     if !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        let known: Vec<String> = crate::builtin::FILES
-            .iter()
-            .filter_map(|(path, _)| path.strip_prefix("frameworks/")?.strip_suffix(".toml"))
-            .map(str::to_owned)
-            .collect();
+        let known = crate::init::builtin_frameworks();
         let asked = crate::init::ask(
             &mut std::io::stdin().lock(),
             &mut std::io::stderr(),

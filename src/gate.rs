@@ -54,9 +54,9 @@ impl TryFrom<String> for FailOn {
         if s == "none" {
             return Ok(FailOn::Never);
         }
-        serde_json::from_value(serde_json::Value::String(s.clone()))
+        Severity::from_name(&s)
             .map(FailOn::At)
-            .map_err(|_| format!("`{s}` is not a severity or `none`"))
+            .ok_or_else(|| format!("`{s}` is not a severity or `none`"))
     }
 }
 
@@ -241,6 +241,17 @@ fn worse(check: &CheckResult) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fail_on_reads_every_severity_and_none() {
+        for severity in Severity::ALL {
+            let parsed = FailOn::try_from(severity.as_str().to_owned());
+            assert_eq!(parsed, Ok(FailOn::At(severity)));
+        }
+        assert_eq!(FailOn::try_from("none".to_owned()), Ok(FailOn::Never));
+        assert!(FailOn::try_from("High".to_owned()).is_err());
+        assert!(FailOn::try_from("\"high\"".to_owned()).is_err());
+    }
 
     fn check(id: &str, status: &str, severity: &str, findings: serde_json::Value) -> CheckResult {
         serde_json::from_value(serde_json::json!({

@@ -288,6 +288,22 @@ fn export_names(exports: &[(ExportKind, String)]) -> Vec<String> {
     names
 }
 
+/// The ids of the built-in frameworks, as their definitions declare them
+/// (`[framework] id`), sorted: what `init` offers to select.
+pub fn builtin_frameworks() -> Vec<String> {
+    let mut ids: Vec<String> = crate::builtin::FILES
+        .iter()
+        .filter(|(path, _)| path.starts_with("frameworks/"))
+        .filter_map(|(_, text)| {
+            let table: toml::Table = toml::from_str(text).ok()?;
+            let id = table.get("framework")?.get("id")?.as_str()?;
+            Some(id.to_owned())
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
 /// A TOML basic string.
 fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
@@ -525,6 +541,25 @@ mod tests {
             repository: ".".into(),
             exports: Vec::new(),
             ci: Ci::Github,
+        }
+    }
+
+    /// The frameworks offered are the catalog's, each with a sample control.
+    #[test]
+    fn the_offered_frameworks_are_the_catalogs() {
+        let offered = builtin_frameworks();
+        // A directory without assay.toml loads the built-in catalog alone.
+        let empty = tempfile::tempdir().unwrap();
+        let loaded = crate::run::load(empty.path()).unwrap();
+        let builtin: Vec<String> = loaded
+            .catalog
+            .frameworks
+            .keys()
+            .map(|id| id.to_string())
+            .collect();
+        assert_eq!(offered, builtin);
+        for id in &offered {
+            assert!(SAMPLE_CONTROLS.iter().any(|(f, _)| f == id), "{id}");
         }
     }
 

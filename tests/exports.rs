@@ -102,21 +102,19 @@ fn record_values_never_reach_the_report() {
     assert!(!human.contains("Plan-Passw0rd-Never-Shown"));
 }
 
+/// A project whose export `rel` (declared `name`/`kind`) is a symbolic
+/// link to a file holding `text` outside it: the error check `id` reports.
 #[cfg(unix)]
-#[test]
-fn a_project_export_cannot_lead_out_of_the_project_through_a_link() {
+fn linked_out_export(rel: &str, (name, kind): (&str, &str), text: &str, id: &str) -> String {
     let outside = tempfile::tempdir().unwrap();
-    fs::write(outside.path().join("secret.csv"), "user,arn\nroot,x\n").unwrap();
+    fs::write(outside.path().join("target"), text).unwrap();
     let project = tempfile::tempdir().unwrap();
-    fs::create_dir(project.path().join("exports")).unwrap();
-    std::os::unix::fs::symlink(
-        outside.path().join("secret.csv"),
-        project.path().join("exports/report.csv"),
-    )
-    .unwrap();
+    let link = project.path().join(rel);
+    fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("target"), &link).unwrap();
     fs::write(
         project.path().join("assay.toml"),
-        "[[export]]\nname = \"iam\"\nkind = \"aws.iam.credential-report\"\npath = \"exports/report.csv\"\n",
+        format!("[[export]]\nname = \"{name}\"\nkind = \"{kind}\"\npath = \"{rel}\"\n"),
     )
     .unwrap();
     let (code, stdout, _) = assay(&[
@@ -127,9 +125,20 @@ fn a_project_export_cannot_lead_out_of_the_project_through_a_link() {
     ]);
     assert_eq!(code, 1);
     let report = json(&stdout);
-    let c = check(&report, "aws.iam.console-mfa");
+    let c = check(&report, id);
     assert_eq!(c["status"], "error");
-    let message = c["errors"][0]["message"].as_str().unwrap();
+    c["errors"][0]["message"].as_str().unwrap().to_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_project_export_cannot_lead_out_of_the_project_through_a_link() {
+    let message = linked_out_export(
+        "exports/report.csv",
+        ("iam", "aws.iam.credential-report"),
+        "user,arn\nroot,x\n",
+        "aws.iam.console-mfa",
+    );
     // Refused as a link before anything is resolved or read.
     assert!(message.contains("symbolic link"), "{message}");
 }
@@ -504,36 +513,12 @@ fn issue_13_a_deeply_nested_rendered_file_is_an_error() {
 #[cfg(unix)]
 #[test]
 fn issue_13_a_rendered_file_linking_out_of_the_project_is_refused() {
-    let outside = tempfile::tempdir().unwrap();
-    fs::write(
-        outside.path().join("rendered.yaml"),
+    let message = linked_out_export(
+        "rendered.yaml",
+        ("chart", "k8s"),
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n",
-    )
-    .unwrap();
-    let project = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        outside.path().join("rendered.yaml"),
-        project.path().join("rendered.yaml"),
-    )
-    .unwrap();
-    fs::write(
-        project.path().join("assay.toml"),
-        "[[export]]\nname = \"chart\"\nkind = \"k8s\"\npath = \"rendered.yaml\"\n",
-    )
-    .unwrap();
-    let (code, stdout, _) = assay(&[
-        "check",
-        project.path().to_str().unwrap(),
-        "--check",
-        "k8s.*",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 1);
-    let report = json(&stdout);
-    let c = check(&report, "k8s.no-privileged");
-    assert_eq!(c["status"], "error");
-    let message = c["errors"][0]["message"].as_str().unwrap();
+        "k8s.no-privileged",
+    );
     assert!(message.contains("symbolic link"), "{message}");
 }
 
