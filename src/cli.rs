@@ -348,6 +348,11 @@ pub struct EvalArgs {
     /// `aws.iam.credential-report=report.csv`; adds to the exports of `assay.toml`.
     #[arg(long, value_name = "KIND=PATH")]
     pub export: Vec<String>,
+    /// Import another scanner's results from this file (repeatable):
+    /// `--import results.sarif`, or `--import sarif=results.sarif` to name
+    /// the format; adds to the imports of `assay.toml`.
+    #[arg(long, value_name = "[FORMAT=]PATH")]
+    pub import: Vec<String>,
     /// Also read files that `.gitignore` or `.ignore` exclude.
     #[arg(long)]
     pub no_ignore: bool,
@@ -470,6 +475,7 @@ impl EvalArgs {
             checks: self.checks.clone(),
             skip_checks: self.skip_checks.clone(),
             exports: self.export.clone(),
+            imports: self.import.clone(),
             since: self.since.clone(),
             baseline: None,
             walk: WalkOptions {

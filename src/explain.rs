@@ -80,6 +80,10 @@ fn explain_check(catalog: &Catalog, check: &Check) -> String {
     match &check.kind {
         CheckKind::Files { files, assertion } => explain_files(&mut out, files, assertion),
         CheckKind::Records(r) => explain_records(&mut out, r),
+        CheckKind::Imported(i) => {
+            let _ = writeln!(out, "  tool:      {}", i.tool);
+            let _ = writeln!(out, "  rules:     {}", i.rules.join(", "));
+        }
     }
     let _ = writeln!(
         out,

@@ -101,6 +101,9 @@ pub struct Gate {
     /// declared input that is not there is missing evidence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unread_exports: Vec<String>,
+    /// Declared imports that could not be read or are stale.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread_imports: Vec<String>,
 }
 
 impl Gate {
@@ -119,7 +122,15 @@ impl Gate {
             .unread_exports
             .iter()
             .map(|e| format!("export `{e}` could not be read"));
-        checks.chain(coverage).chain(exports).collect()
+        let imports = self
+            .unread_imports
+            .iter()
+            .map(|i| format!("import `{i}` could not be used"));
+        checks
+            .chain(coverage)
+            .chain(exports)
+            .chain(imports)
+            .collect()
     }
 }
 
@@ -144,6 +155,8 @@ pub struct Judged<'a> {
     pub coverage: Vec<(String, f64)>,
     /// The names of declared exports that could not be read.
     pub unread: Vec<String>,
+    /// The names of declared imports that could not be read or are stale.
+    pub unread_imports: Vec<String>,
 }
 
 impl<'a> Judged<'a> {
@@ -155,6 +168,7 @@ impl<'a> Judged<'a> {
             regressed: BTreeSet::new(),
             coverage: Vec::new(),
             unread: Vec::new(),
+            unread_imports: Vec::new(),
         }
     }
 
@@ -164,6 +178,24 @@ impl<'a> Judged<'a> {
         self.unread = unread(exports);
         self
     }
+}
+
+impl Judged<'_> {
+    /// The same, with the imports the run declared: one that could not be
+    /// read, or is stale, gates.
+    pub fn with_imports(mut self, imports: &[crate::engine::ImportTarget]) -> Self {
+        self.unread_imports = unread_imports(imports);
+        self
+    }
+}
+
+/// The imports that could not be read or are stale, by name.
+pub fn unread_imports(imports: &[crate::engine::ImportTarget]) -> Vec<String> {
+    imports
+        .iter()
+        .filter(|i| i.error.is_some())
+        .map(|i| i.name.clone())
+        .collect()
 }
 
 /// The exports that could not be read, by name.
@@ -198,10 +230,14 @@ pub fn decide(judged: &Judged<'_>, rule: &Rule) -> Gate {
     };
     Gate {
         fail_on: rule.fail_on,
-        passed: gated.is_empty() && coverage_below.is_empty() && judged.unread.is_empty(),
+        passed: gated.is_empty()
+            && coverage_below.is_empty()
+            && judged.unread.is_empty()
+            && judged.unread_imports.is_empty(),
         gated,
         coverage_below,
         unread_exports: judged.unread.clone(),
+        unread_imports: judged.unread_imports.clone(),
     }
 }
 

@@ -26,6 +26,9 @@ pub enum InputKind {
     Repository,
     /// A configuration export (`[[export]]` or `--export`).
     Export,
+    /// Another scanner's results (`[[import]]` or `--import`): hashed, never
+    /// copied, since scanners quote the secrets they find.
+    Import,
     /// A file an attestation cites.
     Attestation,
 }

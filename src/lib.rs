@@ -17,6 +17,7 @@ pub mod explain;
 pub mod fingerprint;
 pub mod gate;
 pub mod git;
+pub mod import;
 pub mod init;
 pub mod inputs;
 pub mod load;

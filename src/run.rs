@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub skip_checks: Vec<String>,
     /// `--export KIND=PATH`, added to the project's exports.
     pub exports: Vec<String>,
+    /// `--import [FORMAT=]PATH`, added to the project's imports.
+    pub imports: Vec<String>,
     /// `--since REV`: evaluate only the checks whose inputs changed.
     pub since: Option<String>,
     pub baseline: Option<PathBuf>,
@@ -113,6 +115,8 @@ pub fn select(options: &RunOptions) -> Result<Selected, RunError> {
     }
     let mut extra = cli_exports(&options.exports, &loaded.project.exports)?;
     loaded.project.exports.append(&mut extra);
+    let mut extra = cli_imports(&options.imports, &loaded.project.imports)?;
+    loaded.project.imports.append(&mut extra);
     let since = match &options.since {
         Some(rev) => {
             let changed = crate::since::changed_files(&loaded.project.repository, rev)?;
@@ -165,6 +169,7 @@ impl Evaluated {
             &self.selected.loaded,
             examined,
             &self.evaluation.exports,
+            &self.evaluation.imports,
             &self.evaluation.checks,
             copy_limit,
         )
@@ -409,7 +414,76 @@ fn cli_exports(given: &[String], declared: &[ExportSpec]) -> Result<Vec<ExportSp
     Ok(out)
 }
 
-/// A malformed `--export`.
+/// `--import` arguments as imports: `FORMAT=PATH`, or a path whose format
+/// its content tells. Named after the file, made unique.
+fn cli_imports(
+    given: &[String],
+    declared: &[crate::model::ImportSpec],
+) -> Result<Vec<crate::model::ImportSpec>, BadExport> {
+    use crate::model::ImportFormat;
+    let mut out: Vec<crate::model::ImportSpec> = Vec::new();
+    for arg in given {
+        let named = arg
+            .split_once('=')
+            .and_then(|(f, p)| Some((ImportFormat::from_name(f)?, p)));
+        let (format, path) = match named {
+            Some((format, path)) if !path.is_empty() => (format, path),
+            Some(_) => {
+                return Err(BadExport {
+                    message: format!("`--import {arg}` names no file"),
+                    help: "for example `--import sarif=results.sarif`".to_owned(),
+                });
+            }
+            None => (detect_import(arg)?, arg.as_str()),
+        };
+        let stem = std::path::Path::new(path)
+            .file_name()
+            .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned());
+        let taken = |n: &str| declared.iter().chain(&out).any(|i| i.name == n);
+        let mut name = stem.clone();
+        let mut n = 2;
+        while taken(&name) {
+            name = format!("{stem}#{n}");
+            n += 1;
+        }
+        out.push(crate::model::ImportSpec {
+            name,
+            format,
+            path: path.to_owned(),
+            base: PathBuf::new(),
+            confined: false,
+            max_age_days: None,
+        });
+    }
+    Ok(out)
+}
+
+/// The format of an import file, from its first bytes: a SARIF log says
+/// `"version"` and `"runs"` near its start.
+fn detect_import(path: &str) -> Result<crate::model::ImportFormat, BadExport> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
+    if let Err(e) = read {
+        return Err(BadExport {
+            message: format!("`--import {path}`: cannot read it: {e}"),
+            help: "name a file of another scanner's results".to_owned(),
+        });
+    }
+    let text = String::from_utf8_lossy(&head);
+    if text.trim_start().starts_with('{') && text.contains("\"runs\"") {
+        return Ok(crate::model::ImportFormat::Sarif);
+    }
+    Err(BadExport {
+        message: format!("`--import {path}`: its format cannot be told from its content"),
+        help: format!(
+            "name it: `--import FORMAT={path}`, where FORMAT is one of {}",
+            crate::model::ImportFormat::names()
+        ),
+    })
+}
+
+/// A malformed `--export` or `--import`.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{message}")]
 #[diagnostic(code(assay::cli::export))]

@@ -23,9 +23,16 @@ pub enum Judge {
     Contents(fn(&Check, &Assertion, &FileContents<'_>, Option<bool>, usize) -> Outcome),
     /// Record by record, from the populations a record check's sources give.
     Records,
+    /// From imported results: another scanner's verdicts on its rules.
+    Imports,
 }
 
 impl Judge {
+    /// Whether the kind judges repository files (a file check's `assert`).
+    pub fn judges_files(self) -> bool {
+        matches!(self, Judge::Paths(_) | Judge::Contents(_))
+    }
+
     /// Whether judging needs inputs' contents, not only their paths; a
     /// check of such a kind with nothing to read is not applicable.
     pub fn reads_contents(self) -> bool {

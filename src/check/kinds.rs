@@ -9,12 +9,14 @@
 
 pub use super::kind::{Judge, Kind, PathVerdict, Selected};
 use super::{FileContents, Outcome};
-use super::{absent, contains, dockerfile_from, dockerfile_user, exists, not_contains, record};
+use super::{
+    absent, contains, dockerfile_from, dockerfile_user, exists, imported, not_contains, record,
+};
 use crate::model::{Assertion, AssertionSpec, Check};
 use std::sync::LazyLock;
 
 /// Every assertion kind, in the order help texts list them.
-pub static ASSERTIONS: [&Kind; 7] = [
+pub static ASSERTIONS: [&Kind; 8] = [
     &exists::KIND,
     &absent::KIND,
     &contains::KIND,
@@ -22,6 +24,7 @@ pub static ASSERTIONS: [&Kind; 7] = [
     &dockerfile_user::KIND,
     &dockerfile_from::KIND,
     &record::KIND,
+    &imported::KIND,
 ];
 
 /// The kind a file check may name in `assert`.
@@ -29,7 +32,7 @@ pub fn file_assertion(name: &str) -> Option<&'static Kind> {
     ASSERTIONS
         .iter()
         .copied()
-        .find(|k| k.spec.name == name && !matches!(k.judge, Judge::Records))
+        .find(|k| k.spec.name == name && k.judge.judges_files())
 }
 
 /// The kind of this name, for `assay explain`.
@@ -42,7 +45,7 @@ pub fn file_assertion_names() -> &'static str {
     static NAMES: LazyLock<String> = LazyLock::new(|| {
         ASSERTIONS
             .iter()
-            .filter(|k| !matches!(k.judge, Judge::Records))
+            .filter(|k| k.judge.judges_files())
             .map(|k| k.spec.name)
             .collect::<Vec<_>>()
             .join(", ")
@@ -57,9 +60,10 @@ pub fn record_assertion() -> &'static AssertionSpec {
 
 /// The kind a check asserts.
 pub fn kind_of(check: &Check) -> &'static Kind {
-    match check.kind.assertion() {
-        None => &record::KIND,
-        Some(a) => file_assertion(a.name()).unwrap_or(&UNREGISTERED),
+    match (&check.kind, check.kind.assertion()) {
+        (crate::model::CheckKind::Imported(_), _) => &imported::KIND,
+        (_, None) => &record::KIND,
+        (_, Some(a)) => file_assertion(a.name()).unwrap_or(&UNREGISTERED),
     }
 }
 

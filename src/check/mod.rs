@@ -14,6 +14,7 @@ mod docker;
 mod dockerfile_from;
 mod dockerfile_user;
 mod exists;
+pub mod imported;
 mod kind;
 pub mod kinds;
 mod not_contains;

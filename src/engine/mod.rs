@@ -3,11 +3,13 @@
 //! the result never depends on thread count.
 
 mod exports;
+mod imports;
 mod plan;
 mod terraform;
 pub mod waive;
 
 pub use exports::ExportTarget;
+pub use imports::{ImportTarget, RunSeen};
 
 use crate::check::{Judge, Outcome, Selected, kinds};
 use crate::model::{
@@ -101,6 +103,7 @@ pub struct Evaluation {
     /// Repository files opened and read: each at most once, however many checks use it.
     pub files_read: usize,
     pub exports: Vec<ExportTarget>,
+    pub imports: Vec<ImportTarget>,
     pub checks: Vec<CheckResult>,
     pub frameworks: Vec<FrameworkResult>,
     /// With [`EngineOptions::keep_inputs`]: every file examined, in walk order.
@@ -128,6 +131,17 @@ pub fn evaluate(
     let files_read = work.iter().filter(|w| w.read).count();
     let (export_targets, export_outcomes) =
         exports::evaluate(planned, &project.exports, plan.max_findings);
+    let secrets = crate::redact::Secrets::of(catalog);
+    let imported = imports::evaluate(
+        planned,
+        &project.imports,
+        &crate::import::Context {
+            repository: &project.repository,
+            secrets: &secrets,
+        },
+        options.as_of,
+        plan.max_findings,
+    );
 
     // Regroup by check, keeping input order: each merge sees one check's inputs only.
     let mut paths: Vec<Vec<&str>> = vec![Vec::new(); planned.len()];
@@ -170,19 +184,27 @@ pub fn evaluate(
             }
         }
     }
-    for (ci, outcome) in export_outcomes {
+    for (ci, outcome) in export_outcomes.into_iter().chain(imported.outcomes) {
         if let Some(o) = outcomes.get_mut(ci) {
             o.push(outcome);
+        }
+    }
+    let mut import_notes: Vec<Vec<String>> = vec![Vec::new(); planned.len()];
+    for (ci, note) in imported.notes {
+        if let Some(n) = import_notes.get_mut(ci) {
+            n.push(note);
         }
     }
     let mut results: Vec<CheckResult> = planned
         .iter()
         .zip(paths.iter().zip(outcomes))
-        .map(|(p, (files, outs))| {
+        .zip(&import_notes)
+        .map(|((p, (files, outs)), notes)| {
             let inputs = Inputs {
                 selected: files,
                 tree: &tree,
                 skipped: &skipped_documents,
+                import_notes: notes,
             };
             merge(p, &inputs, outs, project, plan.max_findings)
         })
@@ -195,6 +217,7 @@ pub fn evaluate(
     let evaluation = Evaluation {
         files_read,
         exports: export_targets,
+        imports: imported.targets,
         checks: results,
         frameworks,
         examined,
@@ -211,6 +234,8 @@ struct Inputs<'a> {
     tree: &'a Tree,
     /// Every repository document skipped, of every source.
     skipped: &'a [DocumentSkipped],
+    /// Why imports could not make an imported check pass.
+    import_notes: &'a [String],
 }
 
 /// One check's result from its inputs' outcomes: counts summed, at most
@@ -283,15 +308,11 @@ fn merge(
     crate::fingerprint::assign(&check.id, &mut findings);
     errors.sort();
     let status = status_of(p.judge, examined, findings.len() + omitted, &errors);
-    let note = check.kind.records().and_then(|r| {
-        match status {
-            Status::NotApplicable => missing_exports_note(&r.sources, project)
-                .or_else(|| skipped_note(&r.sources, inputs.skipped, "nothing judged")),
-            // A pass over some documents says nothing of those skipped.
-            Status::Pass => skipped_note(&r.sources, inputs.skipped, "passed on what it judged"),
-            _ => None,
-        }
-    });
+    let note = if let Some(i) = check.kind.imported() {
+        (status == Status::NotApplicable).then(|| imported_note(i, project, inputs.import_notes))
+    } else {
+        records_note(check, status, project, inputs)
+    };
     CheckResult {
         id: check.id.clone(),
         title: check.title.clone(),
@@ -310,6 +331,45 @@ fn merge(
         errors,
         note,
     }
+}
+
+/// Why a record check was not applicable, or what its pass did not cover.
+fn records_note(
+    check: &crate::model::Check,
+    status: Status,
+    project: &Project,
+    inputs: &Inputs<'_>,
+) -> Option<String> {
+    check.kind.records().and_then(|r| {
+        match status {
+            Status::NotApplicable => missing_exports_note(&r.sources, project)
+                .or_else(|| skipped_note(&r.sources, inputs.skipped, "nothing judged")),
+            // A pass over some documents says nothing of those skipped.
+            Status::Pass => skipped_note(&r.sources, inputs.skipped, "passed on what it judged"),
+            _ => None,
+        }
+    })
+}
+
+/// Why an imported check had nothing to judge: no import declared, or no
+/// run of its tool ran its rules, or ran them without saying it succeeded.
+fn imported_note(
+    check: &crate::model::ImportedCheck,
+    project: &Project,
+    notes: &[String],
+) -> String {
+    if let Some(first) = notes.first() {
+        return first.clone();
+    }
+    if project.imports.is_empty() {
+        return "no import declared: add an `[[import]]` to assay.toml or pass --import FILE"
+            .to_owned();
+    }
+    format!(
+        "no run of {} in the imports ran {}",
+        check.tool,
+        check.rules.join(", ")
+    )
 }
 
 /// Sorts the findings into report order and keeps the first `cap`, counting

@@ -4,7 +4,7 @@
 
 use super::contents::KeptInput;
 use super::sha256;
-use crate::engine::{ExaminedFile, ExportTarget};
+use crate::engine::{ExaminedFile, ExportTarget, ImportTarget};
 use crate::inputs::{Input, InputKind};
 use crate::load::Loaded;
 use crate::model::CheckId;
@@ -22,6 +22,7 @@ pub fn collect(
     loaded: &Loaded,
     examined: Vec<ExaminedFile>,
     exports: &[ExportTarget],
+    imports: &[ImportTarget],
     checks: &[CheckResult],
     copy_limit: u64,
 ) -> std::io::Result<Vec<KeptInput>> {
@@ -52,6 +53,7 @@ pub fn collect(
         });
     }
     kept.extend(export_inputs(dir, exports, checks, copy_limit)?);
+    kept.extend(import_inputs(dir, imports, checks)?);
     for a in &loaded.project.attestations {
         for e in &a.evidence {
             let copy = (e.size <= copy_limit)
@@ -107,6 +109,39 @@ fn export_inputs(
                 },
                 copy,
                 checks: users,
+            })
+        })
+        .collect()
+}
+
+/// Imported files, hashed in parallel and never copied: a scanner's output
+/// quotes what it found, secrets included.
+fn import_inputs(
+    dir: &Path,
+    imports: &[ImportTarget],
+    checks: &[CheckResult],
+) -> std::io::Result<Vec<KeptInput>> {
+    let users: Vec<CheckId> = checks
+        .iter()
+        .filter(|c| c.sources.iter().any(|s| s == "import"))
+        .map(|c| c.id.clone())
+        .collect();
+    imports
+        .iter()
+        .flat_map(|t| &t.opened)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|file| {
+            let (size, sha256, _) = hash_file(file, 0)?;
+            Ok(KeptInput {
+                input: Input {
+                    kind: InputKind::Import,
+                    path: relative(dir, &file.to_string_lossy()),
+                    size,
+                    sha256,
+                },
+                copy: None,
+                checks: users.clone(),
             })
         })
         .collect()

@@ -68,7 +68,9 @@ pub fn build(run: BundleRun<'_>) -> Bundle {
             size: k.input.size,
             sha256: k.input.sha256.clone(),
             copy: None,
-            withheld: false,
+            // A scanner's output quotes what it found, secrets included:
+            // hashed, never copied.
+            withheld: k.input.kind == InputKind::Import,
         };
         if let Some(bytes) = &k.copy {
             let at = copy_path(k.input.kind, &k.input.path);
@@ -140,6 +142,7 @@ fn copy_path(kind: InputKind, path: &str) -> String {
         InputKind::Config => "config",
         InputKind::Repository => "repository",
         InputKind::Export => "export",
+        InputKind::Import => "import",
         InputKind::Attestation => "attestation",
     };
     let parts: Vec<String> = Path::new(path)

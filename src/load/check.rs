@@ -22,13 +22,19 @@ pub const REGEX_SIZE_LIMIT: usize = 64 * 1024 * 1024;
 enum Sources {
     Repo,
     Records(Vec<RecordSource>),
+    /// `source = "import"`: other scanners' results.
+    Import,
 }
+
+/// The source name of imported checks.
+pub const IMPORT_SOURCE: &str = "import";
 
 pub fn compile(raw: RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) -> Option<Check> {
     let before = errors.len();
     let kind = match sources(&raw, file, errors) {
         Some(Sources::Repo) => file_kind(&raw, file, errors),
         Some(Sources::Records(list)) => record_kind(&raw, list, file, errors),
+        Some(Sources::Import) => imported_kind(&raw, file, errors),
         None => None,
     };
     let examples = match &kind {
@@ -67,7 +73,20 @@ fn sources(raw: &RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) -> Op
     };
     let mut repo = false;
     let mut records = Vec::new();
-    for name in source.get_ref().names() {
+    let names: Vec<&str> = source.get_ref().names();
+    if names.contains(&IMPORT_SOURCE) {
+        if names.len() > 1 {
+            errors.push(LoadError::InvalidValue {
+                message: "`import` is a source of its own: an imported check reads no other"
+                    .to_owned(),
+                src: file.src(),
+                span: span(source.span()),
+            });
+            return None;
+        }
+        return Some(Sources::Import);
+    }
+    for name in names {
         if name == "repo" {
             repo = true;
         } else if let Some(s) = RecordSource::from_name(name) {
@@ -125,6 +144,7 @@ fn file_kind(raw: &RawCheck, file: &SourceFile, errors: &mut Vec<LoadError>) -> 
     unused("where", raw.condition.as_ref(), WHAT, HELP, file, errors);
     unused("schema", raw.schema.as_ref(), WHAT, HELP, file, errors);
     unused("label", raw.label.as_ref(), WHAT, HELP, file, errors);
+    unused_import_fields(raw, WHAT, file, errors);
     let Some(assert) = &raw.assert else {
         errors.push(LoadError::AssertRequired {
             expected: kinds::file_assertion_names(),
@@ -175,6 +195,7 @@ fn record_kind(
         "a record check selects records with `each` and `where` and judges them with `schema`";
     unused("pattern", raw.pattern.as_ref(), WHAT, HELP, file, errors);
     unused("files", raw.files.as_ref(), WHAT, HELP, file, errors);
+    unused_import_fields(raw, WHAT, file, errors);
     unused(
         "ignore_case",
         raw.ignore_case.as_ref(),
@@ -240,6 +261,108 @@ fn record_kind(
         condition,
         schema,
         label,
+    }))
+}
+
+/// `tool` and `rules` belong to imported checks only.
+fn unused_import_fields(
+    raw: &RawCheck,
+    what: &'static str,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) {
+    const HELP: &str =
+        "`tool` and `rules` choose another scanner's rules: they need `source = \"import\"`";
+    unused("tool", raw.tool.as_ref(), what, HELP, file, errors);
+    unused("rules", raw.rules.as_ref(), what, HELP, file, errors);
+}
+
+/// An imported check: a tool, and its rules by id or glob.
+fn imported_kind(
+    raw: &RawCheck,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<CheckKind> {
+    const WHAT: &str = "imported checks";
+    const HELP: &str = "an imported check names a `tool` and its `rules`; the tool judges them";
+    unused("pattern", raw.pattern.as_ref(), WHAT, HELP, file, errors);
+    unused("files", raw.files.as_ref(), WHAT, HELP, file, errors);
+    unused("each", raw.each.as_ref(), WHAT, HELP, file, errors);
+    unused("where", raw.condition.as_ref(), WHAT, HELP, file, errors);
+    unused("schema", raw.schema.as_ref(), WHAT, HELP, file, errors);
+    unused("label", raw.label.as_ref(), WHAT, HELP, file, errors);
+    unused(
+        "ignore_case",
+        raw.ignore_case.as_ref(),
+        WHAT,
+        HELP,
+        file,
+        errors,
+    );
+    if let Some(first) = raw.exclude.first() {
+        unused("exclude", Some(first), WHAT, HELP, file, errors);
+    }
+    if let Some(assert) = &raw.assert
+        && assert.get_ref() != crate::check::imported::KIND.spec.name
+    {
+        errors.push(LoadError::UnknownAssertion {
+            name: assert.get_ref().clone(),
+            expected: "imported (the only assertion of imported checks)",
+            src: file.src(),
+            span: span(assert.span()),
+        });
+    }
+    let tool = match &raw.tool {
+        Some(t) if !t.get_ref().trim().is_empty() => t.get_ref().trim().to_owned(),
+        Some(t) => {
+            errors.push(LoadError::InvalidValue {
+                message: "`tool` names the scanner whose results the check reads".to_owned(),
+                src: file.src(),
+                span: span(t.span()),
+            });
+            return None;
+        }
+        None => {
+            errors.push(LoadError::InvalidValue {
+                message: "an imported check needs `tool`: the scanner, as its results name it (`checkov`, `zizmor`)".to_owned(),
+                src: file.src(),
+                span: span(raw.id.span()),
+            });
+            return None;
+        }
+    };
+    let Some(rules) = raw.rules.as_ref().filter(|r| !r.get_ref().is_empty()) else {
+        errors.push(LoadError::InvalidValue {
+            message: "an imported check needs `rules`: the tool's rule ids or globs (`CKV_AWS_*`)"
+                .to_owned(),
+            src: file.src(),
+            span: span(raw.rules.as_ref().map_or(raw.id.span(), Spanned::span)),
+        });
+        return None;
+    };
+    let mut builder = globset::GlobSetBuilder::new();
+    let mut written = Vec::new();
+    for rule in rules.get_ref() {
+        match GlobBuilder::new(rule.get_ref())
+            .literal_separator(true)
+            .build()
+        {
+            Ok(glob) => {
+                builder.add(glob);
+                written.push(rule.get_ref().clone());
+            }
+            Err(e) => errors.push(LoadError::InvalidGlob {
+                message: format!("`{}`: {}", rule.get_ref(), e.kind()),
+                src: file.src(),
+                span: span(rule.span()),
+            }),
+        }
+    }
+    let matcher = builder.build().ok()?;
+    Some(CheckKind::Imported(crate::model::ImportedCheck {
+        tool,
+        rules: written,
+        matcher,
     }))
 }
 

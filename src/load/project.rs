@@ -57,6 +57,76 @@ pub fn settle(
         .as_deref()
         .map(|selected| select_frameworks(selected, catalog, broken, file, errors));
     project.exports = exports(raw, file, dir, errors);
+    project.imports = imports(raw, file, dir, errors);
+}
+
+fn imports(
+    raw: &ProjectFile,
+    file: &SourceFile,
+    dir: &Path,
+    errors: &mut Vec<LoadError>,
+) -> Vec<crate::model::ImportSpec> {
+    let mut specs = Vec::new();
+    for import in &raw.import {
+        let name = import.name.get_ref();
+        let duplicate = raw
+            .import
+            .iter()
+            .find(|i| i.name.get_ref() == name)
+            .filter(|first| first.name.span() != import.name.span());
+        if let Some(first) = duplicate {
+            errors.push(LoadError::DuplicateId {
+                kind: "import",
+                id: name.clone(),
+                src: file.src(),
+                span: span(import.name.span()),
+                first: vec![super::FirstDefinition {
+                    src: file.src(),
+                    span: span(first.name.span()),
+                }],
+            });
+            continue;
+        }
+        let format = crate::model::ImportFormat::from_name(import.format.get_ref());
+        let Some(format) = format else {
+            errors.push(LoadError::UnknownReference {
+                kind: "import format",
+                id: import.format.get_ref().clone(),
+                help: Some(format!(
+                    "import formats are: {}",
+                    crate::model::ImportFormat::names()
+                )),
+                src: file.src(),
+                span: span(import.format.span()),
+            });
+            continue;
+        };
+        let max_age_days = match &import.max_age_days {
+            Some(days) => match u32::try_from(*days.get_ref()) {
+                Ok(d) if d > 0 => Some(d),
+                _ => {
+                    errors.push(LoadError::InvalidValue {
+                        message: "`max_age_days` must be a whole number of days above 0".to_owned(),
+                        src: file.src(),
+                        span: span(days.span()),
+                    });
+                    continue;
+                }
+            },
+            None => None,
+        };
+        if confined(&import.path, file, errors).is_some() {
+            specs.push(crate::model::ImportSpec {
+                name: name.clone(),
+                format,
+                path: import.path.get_ref().clone(),
+                base: dir.to_path_buf(),
+                confined: true,
+                max_age_days,
+            });
+        }
+    }
+    specs
 }
 
 /// `path`, when it is relative and does not climb out of `dir`; links are

@@ -32,6 +32,9 @@ pub struct RawCheck {
     pub condition: Option<Spanned<toml::Value>>,
     pub schema: Option<Spanned<toml::Value>>,
     pub label: Option<Spanned<String>>,
+    /// An imported check's tool and rules (`source = "import"`).
+    pub tool: Option<Spanned<String>>,
+    pub rules: Option<Spanned<Vec<Spanned<String>>>>,
     pub message: Option<String>,
     #[serde(default)]
     pub show_match: bool,
@@ -188,6 +191,8 @@ pub struct ProjectFile {
     #[serde(default)]
     pub export: Vec<RawExport>,
     #[serde(default)]
+    pub import: Vec<RawImport>,
+    #[serde(default)]
     pub attestation: Vec<RawAttestation>,
     #[serde(default)]
     pub waiver: Vec<RawWaiver>,
@@ -262,6 +267,16 @@ pub struct RawExport {
     pub path: Spanned<String>,
     /// Header names for the kind's columns: `{ employee_id = "Employee ID" }`.
     pub columns: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+}
+
+/// `[[import]]`: another scanner's output.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawImport {
+    pub name: Spanned<String>,
+    pub format: Spanned<String>,
+    pub path: Spanned<String>,
+    pub max_age_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

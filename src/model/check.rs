@@ -128,6 +128,8 @@ pub enum CheckKind {
     },
     /// A JSON Schema asserted on every record of a population.
     Records(RecordCheck),
+    /// Another scanner's verdicts on some of its rules, from imports.
+    Imported(super::ImportedCheck),
 }
 
 impl Check {
@@ -136,6 +138,7 @@ impl Check {
         match &self.kind {
             CheckKind::Files { .. } => vec!["repo"],
             CheckKind::Records(r) => r.sources.iter().map(|s| s.name()).collect(),
+            CheckKind::Imported(_) => vec!["import"],
         }
     }
 }
@@ -151,6 +154,7 @@ impl CheckKind {
                 .sources
                 .iter()
                 .any(|s| !matches!(s, RecordSource::Export(_))),
+            CheckKind::Imported(_) => false,
         }
     }
 
@@ -158,7 +162,7 @@ impl CheckKind {
     pub fn files(&self) -> Option<&FileSelector> {
         match self {
             CheckKind::Files { files, .. } => Some(files),
-            CheckKind::Records(_) => None,
+            CheckKind::Records(_) | CheckKind::Imported(_) => None,
         }
     }
 
@@ -166,7 +170,7 @@ impl CheckKind {
     pub fn assertion(&self) -> Option<&Assertion> {
         match self {
             CheckKind::Files { assertion, .. } => Some(assertion),
-            CheckKind::Records(_) => None,
+            CheckKind::Records(_) | CheckKind::Imported(_) => None,
         }
     }
 
@@ -174,7 +178,15 @@ impl CheckKind {
     pub fn records(&self) -> Option<&RecordCheck> {
         match self {
             CheckKind::Records(r) => Some(r),
-            CheckKind::Files { .. } => None,
+            CheckKind::Files { .. } | CheckKind::Imported(_) => None,
+        }
+    }
+
+    /// An imported check's tool and rules.
+    pub fn imported(&self) -> Option<&super::ImportedCheck> {
+        match self {
+            CheckKind::Imported(i) => Some(i),
+            _ => None,
         }
     }
 

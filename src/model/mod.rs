@@ -8,6 +8,7 @@ mod attestation;
 mod check;
 mod framework;
 pub(crate) mod id;
+mod import;
 mod pointer;
 mod project;
 mod risk;
@@ -21,6 +22,7 @@ pub use check::{
 };
 pub use framework::{Control, ControlRef, Framework, Function, Mitigation, Selection};
 pub use id::{CheckId, ControlId, FrameworkId, RiskId};
+pub use import::{ImportFormat, ImportSpec, ImportedCheck};
 pub use pointer::Pointer;
 pub use project::Project;
 pub use risk::{LossRange, Occurrence, Risk};

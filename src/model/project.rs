@@ -1,6 +1,6 @@
 //! The project: what `assay.toml` says about the organisation being evaluated.
 
-use super::{Attestation, ExportSpec, Selection, Waiver, WaiverPolicy};
+use super::{Attestation, ExportSpec, ImportSpec, Selection, Waiver, WaiverPolicy};
 use std::path::PathBuf;
 
 /// Settings from `assay.toml`, or the defaults when there is none.
@@ -15,6 +15,8 @@ pub struct Project {
     pub repository: PathBuf,
     /// Exports declared in `assay.toml`, then those given with `--export`.
     pub exports: Vec<ExportSpec>,
+    /// Other scanners' results declared in `assay.toml`, then `--import`.
+    pub imports: Vec<ImportSpec>,
     /// Statements that manual controls operate, with their evidence hashed.
     pub attestations: Vec<Attestation>,
     /// Accepted failures, from `assay.toml` and `waivers.toml`.

@@ -75,6 +75,8 @@ impl RecordSource {
         // `k8s` is a repository source and an export kind: named once.
         let kinds: Vec<&str> = ExportKind::names().filter(|n| !names.contains(n)).collect();
         names.extend(kinds);
+        // Other scanners' results: `imported` checks.
+        names.push("import");
         names.join(", ")
     }
 }

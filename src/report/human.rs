@@ -251,6 +251,43 @@ fn header(out: &mut String, report: &Report, detail: Detail) {
             }
         }
     }
+    imports(out, report);
+}
+
+/// Each import: the tools whose runs it held, or why it could not be used.
+fn imports(out: &mut String, report: &Report) {
+    for import in &report.imports {
+        let _ = write!(out, "import {} ({}): ", import.name, import.format);
+        if let Some(e) = &import.error {
+            let _ = writeln!(out, "error: {e}");
+            continue;
+        }
+        let runs: Vec<String> = import
+            .runs
+            .iter()
+            .map(|r| {
+                let version = r
+                    .version
+                    .as_deref()
+                    .map(|v| format!(" {v}"))
+                    .unwrap_or_default();
+                format!(
+                    "{}{version} ({} rules, {} results)",
+                    r.tool, r.rules, r.results
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{} file(s): {}",
+            import.files.len(),
+            if runs.is_empty() {
+                "no run".to_owned()
+            } else {
+                runs.join(", ")
+            }
+        );
+    }
 }
 
 /// Paths of one skipped group the summary names before counting the rest.

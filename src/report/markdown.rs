@@ -92,6 +92,9 @@ fn heading(out: &mut String, report: &Report) {
     for e in &gate.unread_exports {
         let _ = writeln!(out, "Unread: export {} could not be read\n", code(e, false));
     }
+    for i in &gate.unread_imports {
+        let _ = writeln!(out, "Unread: import {} could not be used\n", code(i, false));
+    }
     let c = &report.summary.checks;
     let _ = writeln!(
         out,

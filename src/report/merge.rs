@@ -109,6 +109,7 @@ pub fn merge(
         .unwrap_or_default();
     let mut targets = Vec::new();
     let mut exports = Vec::new();
+    let mut imports = Vec::new();
     let mut checks: BTreeMap<CheckId, CheckReport> = BTreeMap::new();
     let mut waivers = Vec::new();
     let mut frameworks: BTreeMap<(String, Option<String>), FrameworkReport> = BTreeMap::new();
@@ -121,6 +122,10 @@ pub fn merge(
         exports.extend(report.exports.into_iter().map(|mut e| {
             e.name = prefix(&e.name);
             e
+        }));
+        imports.extend(report.imports.into_iter().map(|mut i| {
+            i.name = prefix(&i.name);
+            i
         }));
         for mut check in report.checks {
             for f in &mut check.result.findings {
@@ -173,7 +178,9 @@ pub fn merge(
         .collect();
     waivers.sort_by(|a: &crate::outcome::WaiverReport, b| a.id.cmp(&b.id));
     let gate = crate::gate::decide(
-        &crate::gate::Judged::checks(checks.iter().map(|c| &c.result)).with_exports(&exports),
+        &crate::gate::Judged::checks(checks.iter().map(|c| &c.result))
+            .with_exports(&exports)
+            .with_imports(&imports),
         &crate::gate::Rule::fail_on(fail_on),
     );
     Ok(Report {
@@ -186,6 +193,7 @@ pub fn merge(
         },
         targets,
         exports,
+        imports,
         gate,
         summary: Summary {
             checks: Counts::of(checks.iter().map(|c| c.result.status)),

@@ -78,6 +78,10 @@ pub struct Report {
     pub targets: Vec<Target>,
     /// Exports declared or given with `--export`, and what was read from them.
     pub exports: Vec<ExportTarget>,
+    /// Other scanners' results declared or given with `--import`: the tools
+    /// and runs read from them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<crate::engine::ImportTarget>,
     pub gate: Gate,
     pub summary: Summary,
     pub checks: Vec<CheckReport>,
@@ -329,7 +333,9 @@ impl Report {
     /// Builds the report, taking the evaluation's results (findings can be many).
     pub fn new(run: &RunInfo<'_>, evaluation: Evaluation, risks: RiskAnalysis) -> Self {
         let gate = crate::gate::decide(
-            &Judged::checks(&evaluation.checks).with_exports(&evaluation.exports),
+            &Judged::checks(&evaluation.checks)
+                .with_exports(&evaluation.exports)
+                .with_imports(&evaluation.imports),
             &Rule::fail_on(run.fail_on),
         );
         let frameworks: Vec<FrameworkReport> = evaluation
@@ -362,6 +368,7 @@ impl Report {
                 evaluation.skipped_documents,
             )],
             exports: evaluation.exports,
+            imports: evaluation.imports,
             gate,
             summary,
             checks: {
@@ -394,6 +401,7 @@ impl Report {
                 .map(|fw| (fw.label(), fw.coverage.percent()))
                 .collect(),
             unread: crate::gate::unread(&self.exports),
+            unread_imports: crate::gate::unread_imports(&self.imports),
         };
         self.gate = crate::gate::decide(&judged, rule);
     }

@@ -42,21 +42,34 @@ pub struct Streamed {
 /// The files an export names: one path, or every file a glob matches (sorted).
 /// A confined export's files must really be inside its base directory.
 pub fn resolve(spec: &ExportSpec) -> Result<Vec<PathBuf>, String> {
+    resolve_declared(&Declared {
+        what: "export",
+        name: &spec.name,
+        path: &spec.path,
+        base: &spec.base,
+        confined: spec.confined,
+    })
+}
+
+/// A declared input's files (an export's, an import's): one path, or every
+/// file a glob matches (sorted), confined to the base when declared there.
+pub fn resolve_declared(spec: &Declared<'_>) -> Result<Vec<PathBuf>, String> {
     if spec.confined && !spec.path.contains(['*', '?', '[', '{']) {
         // Declared in the (untrusted) assay.toml: opened like every definition file.
-        let root = crate::confine::Root::new(&spec.base);
-        match root.kind(Path::new(&spec.path)) {
+        let root = crate::confine::Root::new(spec.base);
+        match root.kind(Path::new(spec.path)) {
             Ok(Some(crate::confine::Kind::File)) => {}
             Ok(Some(kind)) => {
                 return Err(format!(
-                    "export `{}`: `{}` is {}; only regular files are read",
+                    "{} `{}`: `{}` is {}; only regular files are read",
+                    spec.what,
                     spec.name,
                     spec.path,
                     kind.describe()
                 ));
             }
             Ok(None) => {}
-            Err(refusal) => return Err(format!("export `{}`: {refusal}", spec.name)),
+            Err(refusal) => return Err(format!("{} `{}`: {refusal}", spec.what, spec.name)),
         }
     }
     let files = find(spec)?;
@@ -64,14 +77,15 @@ pub fn resolve(spec: &ExportSpec) -> Result<Vec<PathBuf>, String> {
         let base = spec
             .base
             .canonicalize()
-            .map_err(|e| format!("export `{}`: {e}", spec.name))?;
+            .map_err(|e| format!("{} `{}`: {e}", spec.what, spec.name))?;
         for file in &files {
             let real = file
                 .canonicalize()
-                .map_err(|e| format!("export `{}`: `{}`: {e}", spec.name, file.display()))?;
+                .map_err(|e| format!("{} `{}`: `{}`: {e}", spec.what, spec.name, file.display()))?;
             if !real.starts_with(&base) {
                 return Err(format!(
-                    "export `{}`: `{}` leads outside the project directory through a symbolic link",
+                    "{} `{}`: `{}` leads outside the project directory through a symbolic link",
+                    spec.what,
                     spec.name,
                     file.display()
                 ));
@@ -81,15 +95,16 @@ pub fn resolve(spec: &ExportSpec) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn find(spec: &ExportSpec) -> Result<Vec<PathBuf>, String> {
+fn find(spec: &Declared<'_>) -> Result<Vec<PathBuf>, String> {
     let is_glob = spec.path.contains(['*', '?', '[', '{']);
     if !is_glob {
-        let path = spec.base.join(&spec.path);
+        let path = spec.base.join(spec.path);
         return if path.is_file() {
             Ok(vec![path])
         } else {
             Err(format!(
-                "export `{}`: `{}` does not exist or is not a file",
+                "{} `{}`: `{}` does not exist or is not a file",
+                spec.what,
                 spec.name,
                 path.display()
             ))
@@ -98,14 +113,15 @@ fn find(spec: &ExportSpec) -> Result<Vec<PathBuf>, String> {
     let base = if spec.base.as_os_str().is_empty() {
         Path::new(".")
     } else {
-        spec.base.as_path()
+        spec.base
     };
-    let glob = globset::GlobBuilder::new(&spec.path)
+    let glob = globset::GlobBuilder::new(spec.path)
         .literal_separator(true)
         .build()
         .map_err(|e| {
             format!(
-                "export `{}`: invalid glob `{}`: {}",
+                "{} `{}`: invalid glob `{}`: {}",
+                spec.what,
                 spec.name,
                 spec.path,
                 e.kind()
@@ -128,11 +144,21 @@ fn find(spec: &ExportSpec) -> Result<Vec<PathBuf>, String> {
     files.sort();
     if files.is_empty() {
         return Err(format!(
-            "export `{}`: no file matches `{}`",
-            spec.name, spec.path
+            "{} `{}`: no file matches `{}`",
+            spec.what, spec.name, spec.path
         ));
     }
     Ok(files)
+}
+
+/// What [`resolve_declared`] needs of a declaration.
+pub struct Declared<'a> {
+    /// `export` or `import`, for messages.
+    pub what: &'static str,
+    pub name: &'a str,
+    pub path: &'a str,
+    pub base: &'a Path,
+    pub confined: bool,
 }
 
 /// How to read an export's files: its kind, and the header names its

@@ -233,6 +233,7 @@ fn kind_name(kind: InputKind) -> &'static str {
         InputKind::Config => "config",
         InputKind::Repository => "repository",
         InputKind::Export => "export",
+        InputKind::Import => "import",
         InputKind::Attestation => "attestation",
     }
 }
@@ -242,6 +243,7 @@ fn kind_title(kind: InputKind) -> &'static str {
         InputKind::Config => "Configuration file",
         InputKind::Repository => "Repository file",
         InputKind::Export => "Export",
+        InputKind::Import => "Imported scanner results",
         InputKind::Attestation => "Attestation evidence",
     }
 }

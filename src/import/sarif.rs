@@ -1,0 +1,295 @@
+//! SARIF 2.1.0 logs (OASIS SARIF v2.1.0): the format most scanners write
+//! (Checkov, Semgrep, CodeQL, Trivy, zizmor, hadolint, ...).
+//!
+//! Read from a buffered stream into only the members used: the log is never
+//! held whole, nor any member assay does not read (snippets, code flows,
+//! graphs, artifacts contents). A log of another version (2.0.0) is refused.
+//!
+//! - The rules a run ran: `tool.driver.rules` and `tool.extensions[].rules`,
+//!   and every rule a result names (`ruleId`, `rule.id`, or `ruleIndex`
+//!   into the driver's rules).
+//! - Success: every `invocations[].executionSuccessful` true; absent
+//!   invocations say nothing, so no rule of the run can pass.
+//! - Time: the latest `endTimeUtc` (else `startTimeUtc`) of the invocations.
+//! - A result fails its rule when its `kind` is `fail` (the default),
+//!   `open` or `review`; `pass`, `notApplicable` and `informational` do not.
+//! - Location: the first `locations[].physicalLocation.artifactLocation.uri`,
+//!   resolved through `originalUriBaseIds` where it names a base, and
+//!   `region.startLine`.
+
+use super::{Context, Suppression, ToolResult, ToolRun, clean_message, repository_path};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::io::BufReader;
+use std::path::Path;
+
+#[derive(Deserialize)]
+struct Log {
+    version: Option<String>,
+    runs: Option<Vec<Run>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Run {
+    tool: Tool,
+    #[serde(default)]
+    invocations: Vec<Invocation>,
+    #[serde(default)]
+    results: Option<Vec<RawResult>>,
+    #[serde(default)]
+    original_uri_base_ids: BTreeMap<String, ArtifactLocation>,
+}
+
+#[derive(Deserialize)]
+struct Tool {
+    driver: Component,
+    #[serde(default)]
+    extensions: Vec<Component>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Component {
+    name: String,
+    version: Option<String>,
+    semantic_version: Option<String>,
+    #[serde(default)]
+    rules: Vec<Rule>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: String,
+    short_description: Option<Message>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: Option<bool>,
+    start_time_utc: Option<String>,
+    end_time_utc: Option<String>,
+    exit_code: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawResult {
+    rule_id: Option<String>,
+    rule_index: Option<usize>,
+    rule: Option<RuleRef>,
+    kind: Option<String>,
+    level: Option<String>,
+    message: Option<Message>,
+    #[serde(default)]
+    locations: Vec<Location>,
+    #[serde(default)]
+    suppressions: Vec<RawSuppression>,
+}
+
+#[derive(Deserialize)]
+struct RuleRef {
+    id: Option<String>,
+    index: Option<usize>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: Option<PhysicalLocation>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: Option<ArtifactLocation>,
+    region: Option<Region>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: Option<String>,
+    uri_base_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct RawSuppression {
+    kind: Option<String>,
+    status: Option<String>,
+    justification: Option<String>,
+}
+
+/// Reads a SARIF log's runs.
+pub fn read(file: &Path, cx: &Context<'_>) -> Result<Vec<ToolRun>, String> {
+    let opened = std::fs::File::open(file).map_err(|e| format!("cannot read: {e}"))?;
+    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 16, opened));
+    let log = Log::deserialize(&mut de).map_err(|e| format!("not a SARIF log: {e}"))?;
+    de.end()
+        .map_err(|e| format!("not a SARIF log: content after the log: {e}"))?;
+    match log.version.as_deref() {
+        Some("2.1.0") => {}
+        Some(other) => {
+            return Err(format!(
+                "SARIF version `{other}` is not supported: only 2.1.0 is read"
+            ));
+        }
+        None => return Err("not a SARIF log: no `version`".to_owned()),
+    }
+    let runs = log
+        .runs
+        .ok_or_else(|| "not a SARIF log: no `runs`".to_owned())?;
+    runs.into_iter()
+        .enumerate()
+        .map(|(i, run)| tool_run(run, cx).map_err(|e| format!("run {i}: {e}")))
+        .collect()
+}
+
+fn tool_run(run: Run, cx: &Context<'_>) -> Result<ToolRun, String> {
+    let driver = &run.tool.driver;
+    let declared: Vec<&Rule> = driver
+        .rules
+        .iter()
+        .chain(run.tool.extensions.iter().flat_map(|e| &e.rules))
+        .collect();
+    let mut out = ToolRun {
+        tool: driver.name.clone(),
+        version: driver
+            .semantic_version
+            .clone()
+            .or_else(|| driver.version.clone()),
+        rules: declared.iter().map(|r| r.id.clone()).collect(),
+        ..ToolRun::default()
+    };
+    invocations(&run.invocations, &mut out)?;
+    let bases = &run.original_uri_base_ids;
+    for (i, result) in run.results.unwrap_or_default().into_iter().enumerate() {
+        let r = tool_result(result, &driver.rules, bases, cx)
+            .map_err(|e| format!("result {i}: {e}"))?;
+        out.rules.insert(r.rule.clone());
+        out.results.push(r);
+    }
+    Ok(out)
+}
+
+/// Success and time from the invocations.
+fn invocations(invocations: &[Invocation], out: &mut ToolRun) -> Result<(), String> {
+    let mut succeeded = (!invocations.is_empty()).then_some(true);
+    for inv in invocations {
+        if inv.execution_successful != Some(true) {
+            succeeded = Some(false);
+            out.failure = Some(match (inv.execution_successful, inv.exit_code) {
+                (None, _) => "an invocation does not say whether it succeeded".to_owned(),
+                (Some(_), Some(code)) => format!("an invocation failed (exit code {code})"),
+                (Some(_), None) => "an invocation failed".to_owned(),
+            });
+        }
+        for time in [&inv.end_time_utc, &inv.start_time_utc]
+            .into_iter()
+            .flatten()
+        {
+            let t: jiff::Timestamp = time
+                .parse()
+                .map_err(|_| format!("`{time}` is not a SARIF time (2026-06-01T12:00:00Z)"))?;
+            out.ran_at = Some(out.ran_at.map_or(t, |at: jiff::Timestamp| at.max(t)));
+        }
+    }
+    out.succeeded = succeeded;
+    Ok(())
+}
+
+fn tool_result(
+    r: RawResult,
+    rules: &[Rule],
+    bases: &BTreeMap<String, ArtifactLocation>,
+    cx: &Context<'_>,
+) -> Result<ToolResult, String> {
+    let index = r.rule_index.or(r.rule.as_ref().and_then(|x| x.index));
+    let by_index = index.and_then(|i| rules.get(i));
+    let rule = r
+        .rule_id
+        .clone()
+        .or_else(|| r.rule.as_ref().and_then(|x| x.id.clone()))
+        .or_else(|| by_index.map(|x| x.id.clone()))
+        .ok_or_else(|| "names no rule (`ruleId`, `rule` or `ruleIndex`)".to_owned())?;
+    let failing = matches!(r.kind.as_deref(), None | Some("fail" | "open" | "review"));
+    let text = r
+        .message
+        .and_then(|m| m.text)
+        .or_else(|| {
+            rules
+                .iter()
+                .find(|x| x.id == rule)
+                .and_then(|x| x.short_description.as_ref()?.text.clone())
+        })
+        .unwrap_or_else(|| format!("result of rule {rule}"));
+    let (path, line) = match r.locations.into_iter().find_map(|l| l.physical_location) {
+        Some(p) => {
+            let path = match p.artifact_location {
+                Some(a) => Some(location_path(&a, bases, cx)?),
+                None => None,
+            };
+            (path, p.region.and_then(|r| r.start_line))
+        }
+        None => (None, None),
+    };
+    // Absent status is accepted; `rejected` and `underReview` suppress nothing.
+    let suppressed = r
+        .suppressions
+        .into_iter()
+        .find(|s| matches!(s.status.as_deref(), None | Some("accepted")))
+        .map(|s| Suppression {
+            kind: s.kind.unwrap_or_else(|| "inSource".to_owned()),
+            justification: s
+                .justification
+                .map(|j| clean_message(&j, cx))
+                .filter(|j| !j.trim().is_empty()),
+        });
+    Ok(ToolResult {
+        rule,
+        failing,
+        level: r.level.unwrap_or_else(|| "warning".to_owned()),
+        message: clean_message(&text, cx),
+        path,
+        line,
+        suppressed,
+    })
+}
+
+/// A result's file, relative to the repository root. A relative URI with a
+/// base (`%SRCROOT%`) is relative to the root the tool scanned, which is the
+/// repository whatever absolute path the base had on the tool's machine; a
+/// base that is itself relative (`src/`) is a directory of it.
+fn location_path(
+    a: &ArtifactLocation,
+    bases: &BTreeMap<String, ArtifactLocation>,
+    cx: &Context<'_>,
+) -> Result<String, String> {
+    let uri = a.uri.as_deref().ok_or("a location has no `uri`")?;
+    let base = a
+        .uri_base_id
+        .as_ref()
+        .and_then(|id| bases.get(id))
+        .and_then(|b| b.uri.as_deref());
+    let relative = |u: &str| !u.contains("://") && !u.starts_with('/');
+    let full = match base {
+        Some(base) if relative(uri) && relative(base) => {
+            format!("{}/{uri}", base.trim_end_matches('/'))
+        }
+        _ => uri.to_owned(),
+    };
+    repository_path(&full, cx.repository)
+}

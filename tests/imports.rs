@@ -1,0 +1,430 @@
+//! Imports end to end through the binary (issue 14): a SARIF log's results
+//! as `imported` checks, failing closed on every kind of bad log, and never
+//! letting a secret in a scanner's message or snippet reach any output.
+
+// Test helpers may panic: a panic is a test failure with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+const FIXTURE: &str = "fixtures/projects/import-sarif";
+
+fn assay(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The fixture's log, as text to mutate.
+fn log() -> String {
+    fs::read_to_string(Path::new(FIXTURE).join("imports/zizmor.sarif")).unwrap()
+}
+
+/// A copy of the fixture project whose import holds `sarif`.
+fn project(sarif: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["repo/.github/workflows", "imports", "policies"] {
+        fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    for file in [
+        "assay.toml",
+        "policies/imported.toml",
+        "repo/.github/workflows/ci.yml",
+    ] {
+        fs::copy(Path::new(FIXTURE).join(file), dir.path().join(file)).unwrap();
+    }
+    fs::write(dir.path().join("imports/zizmor.sarif"), sarif).unwrap();
+    dir
+}
+
+/// The imported checks' report on a project, with the exit code.
+fn run(dir: &Path, as_of: &str, format: &str) -> (i32, String) {
+    let (code, stdout, stderr) = assay(&[
+        "check",
+        dir.to_str().unwrap(),
+        "--as-of",
+        as_of,
+        "--check",
+        "imported.*",
+        "--format",
+        format,
+    ]);
+    assert_ne!(code, 2, "{stderr}");
+    (code, stdout)
+}
+
+fn json_run(dir: &Path, as_of: &str) -> (i32, Value) {
+    let (code, stdout) = run(dir, as_of, "json");
+    (code, serde_json::from_str(&stdout).unwrap())
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+/// Every zizmor check is an error naming the file and `what`; nothing
+/// passes; the import fails the gate.
+fn assert_zizmor_errors(report: &Value, what: &str) {
+    for id in [
+        "imported.zizmor.unpinned-uses",
+        "imported.zizmor.artipacked",
+        "imported.zizmor.excessive-permissions",
+    ] {
+        let c = check(report, id);
+        assert_eq!(c["status"], "error", "{id}: {c:#}");
+        let message = c["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(what), "{id}: {message}");
+        assert_eq!(c["errors"][0]["path"], "imports/zizmor.sarif", "{id}");
+    }
+    assert_eq!(report["gate"]["passed"], false);
+    assert_eq!(
+        report["gate"]["unread_imports"],
+        serde_json::json!(["zizmor"])
+    );
+}
+
+#[test]
+fn a_truncated_log_is_an_error_naming_the_file() {
+    let text = log();
+    let dir = project(&text[..text.len() / 2]);
+    let (code, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(code, 1);
+    assert_zizmor_errors(
+        &report,
+        "import `zizmor`: `imports/zizmor.sarif`: not a SARIF log",
+    );
+    // A tool the log never mentions is judged on nothing either way.
+    assert_eq!(
+        check(&report, "imported.hadolint.latest-tag")["status"],
+        "error"
+    );
+}
+
+#[test]
+fn a_sarif_2_0_log_is_refused() {
+    let dir = project(&log().replace("\"2.1.0\"", "\"2.0.0\""));
+    let (code, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(code, 1);
+    assert_zizmor_errors(&report, "SARIF version `2.0.0` is not supported");
+}
+
+#[test]
+fn not_json_and_deep_nesting_are_errors() {
+    for text in [
+        "PK\u{3}\u{4} not json".to_owned(),
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+    ] {
+        let dir = project(&text);
+        let (code, report) = json_run(dir.path(), "2026-06-01");
+        assert_eq!(code, 1);
+        assert_zizmor_errors(&report, "not a SARIF log");
+    }
+}
+
+#[test]
+fn a_failed_run_is_an_error_never_a_pass() {
+    let dir = project(&log().replace(
+        "\"executionSuccessful\": true",
+        "\"executionSuccessful\": false, \"exitCode\": 3",
+    ));
+    let (code, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(code, 1);
+    let c = check(&report, "imported.zizmor.artipacked");
+    assert_eq!(c["status"], "error");
+    assert!(
+        c["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("zizmor's run did not succeed: an invocation failed (exit code 3)")
+    );
+}
+
+#[test]
+fn a_stale_log_is_an_error_and_an_undated_one_with_max_age_too() {
+    // Ran 2026-05-30; max_age_days = 30.
+    let dir = project(&log());
+    let (_, fresh) = json_run(dir.path(), "2026-06-28");
+    assert_eq!(
+        check(&fresh, "imported.zizmor.artipacked")["status"],
+        "pass"
+    );
+    let (code, stale) = json_run(dir.path(), "2026-07-01");
+    assert_eq!(code, 1);
+    assert_zizmor_errors(
+        &stale,
+        "stale evidence: zizmor ran at 2026-05-30T10:00:04Z, more than 30 days before the as-of date",
+    );
+    let undated = log().replace(
+        ", \"startTimeUtc\": \"2026-05-30T10:00:00Z\", \"endTimeUtc\": \"2026-05-30T10:00:04Z\"",
+        "",
+    );
+    let dir = project(&undated);
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    assert_zizmor_errors(&report, "its age is unknown");
+}
+
+#[test]
+fn a_location_outside_the_repository_is_an_error() {
+    for uri in [
+        "../../../etc/passwd",
+        "file:///etc/passwd",
+        "https://example.com/ci.yml",
+    ] {
+        let dir = project(&log().replacen(".github/workflows/ci.yml", uri, 1));
+        let (code, report) = json_run(dir.path(), "2026-06-01");
+        assert_eq!(code, 1, "{uri}");
+        assert_zizmor_errors(&report, "result 0: ");
+        let message = check(&report, "imported.zizmor.artipacked")["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            message.contains("outside the repository root") || message.contains("not a"),
+            "{uri}: {message}"
+        );
+    }
+}
+
+#[test]
+fn without_invocations_nothing_passes() {
+    let text = log();
+    let start = text.find("\"invocations\"").unwrap();
+    let end = start + text[start..].find("],").unwrap() + 2;
+    let dir = project(&format!("{}{}", &text[..start], &text[end..]));
+    // No time either: drop max_age_days so only success is in question.
+    let config = dir.path().join("assay.toml");
+    let toml = fs::read_to_string(&config)
+        .unwrap()
+        .replace("max_age_days = 30\n", "");
+    fs::write(&config, toml).unwrap();
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    let c = check(&report, "imported.zizmor.artipacked");
+    assert_eq!(c["status"], "not_applicable", "{c:#}");
+    assert!(
+        c["note"]
+            .as_str()
+            .unwrap()
+            .contains("does not say the run succeeded"),
+        "{c:#}"
+    );
+    // A failure needs no statement of success.
+    assert_eq!(
+        check(&report, "imported.zizmor.unpinned-uses")["status"],
+        "fail"
+    );
+}
+
+/// A secret in a scanner's message, snippet or justification reaches no
+/// output of any format.
+#[test]
+fn a_secret_in_the_log_reaches_no_output() {
+    let key = "AKIAQWERTYUIOPASDFGH";
+    let text = log()
+        .replace(
+            "action is not pinned to a hash (required by blanket policy)",
+            &format!("found key {key} in step"),
+        )
+        .replace(
+            "\"snippet\": {\"text\": \"uses: actions/checkout@v4\"}",
+            &format!("\"snippet\": {{\"text\": \"aws_key = 'hunter2-{key}'\"}}"),
+        )
+        .replace("titles are sanitised upstream", &format!("ok {key}"));
+    let dir = project(&text);
+    for format in [
+        "json", "human", "sarif", "junit", "markdown", "html", "csv", "oscal",
+    ] {
+        let (_, out) = run(dir.path(), "2026-06-01", format);
+        assert!(!out.contains(key), "{format} holds the key");
+        assert!(!out.contains("hunter2"), "{format} holds the snippet");
+    }
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    let f = &check(&report, "imported.zizmor.unpinned-uses")["findings"][0];
+    assert!(
+        f["message"].as_str().unwrap().starts_with("found key AKIA"),
+        "{f}"
+    );
+}
+
+#[test]
+fn import_on_the_command_line_detects_sarif() {
+    let repo = tempfile::tempdir().unwrap();
+    let file = Path::new(FIXTURE).join("imports/zizmor.sarif");
+    let file = file.to_str().unwrap();
+    for arg in [file.to_owned(), format!("sarif={file}")] {
+        let (code, stdout, stderr) = assay(&[
+            "check",
+            repo.path().to_str().unwrap(),
+            "--import",
+            &arg,
+            "--format",
+            "json",
+        ]);
+        assert_ne!(code, 2, "{stderr}");
+        let report: Value = serde_json::from_str(&stdout).unwrap();
+        let import = &report["imports"][0];
+        assert_eq!(import["name"], "zizmor.sarif");
+        assert_eq!(import["format"], "sarif");
+        assert_eq!(import["runs"][0]["tool"], "zizmor");
+        assert_eq!(import["runs"][0]["rules"], 3);
+    }
+    let (code, _, stderr) = assay(&[
+        "check",
+        repo.path().to_str().unwrap(),
+        "--import",
+        "Cargo.toml",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("its format cannot be told from its content"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = assay(&["check", repo.path().to_str().unwrap(), "--import", "sarif="]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("names no file"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_declared_import_cannot_lead_out_of_the_project() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("zizmor.sarif"), log()).unwrap();
+    let dir = project(&log());
+    let inside = dir.path().join("imports/zizmor.sarif");
+    fs::remove_file(&inside).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("zizmor.sarif"), &inside).unwrap();
+    let (code, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(code, 1);
+    assert_zizmor_errors(&report, "symbolic link");
+}
+
+#[test]
+fn bad_import_declarations_are_diagnostics() {
+    for (table, needle) in [
+        (
+            "[[import]]\nname = \"a\"\nformat = \"sarif2\"\npath = \"a.sarif\"\n",
+            "unknown import format `sarif2`",
+        ),
+        (
+            "[[import]]\nname = \"a\"\nformat = \"sarif\"\npath = \"../a.sarif\"\n",
+            "a.sarif",
+        ),
+        (
+            "[[import]]\nname = \"a\"\nformat = \"sarif\"\npath = \"a.sarif\"\nmax_age_days = 0\n",
+            "max_age_days",
+        ),
+        (
+            "[[import]]\nname = \"a\"\nformat = \"sarif\"\npath = \"a.sarif\"\n[[import]]\nname = \"a\"\nformat = \"sarif\"\npath = \"b.sarif\"\n",
+            "a",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("assay.toml"), table).unwrap();
+        let (code, _, stderr) = assay(&["validate", dir.path().to_str().unwrap()]);
+        assert_eq!(code, 2, "{table}");
+        assert!(stderr.contains(needle), "{table}: {stderr}");
+    }
+}
+
+#[test]
+fn bad_imported_check_definitions_are_diagnostics() {
+    for (check, needle) in [
+        ("source = \"import\"\nrules = [\"X\"]\n", "needs `tool`"),
+        ("source = \"import\"\ntool = \"zizmor\"\n", "needs `rules`"),
+        (
+            "source = \"import\"\ntool = \"zizmor\"\nrules = [\"a[\"]\n",
+            "invalid glob",
+        ),
+        (
+            "source = [\"import\", \"k8s\"]\ntool = \"zizmor\"\nrules = [\"X\"]\n",
+            "a source of its own",
+        ),
+        (
+            "source = \"k8s\"\ntool = \"zizmor\"\nschema = {}\n",
+            "`tool`",
+        ),
+        (
+            "source = \"import\"\ntool = \"zizmor\"\nrules = [\"X\"]\nschema = {}\n",
+            "`schema`",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("assay.toml"), "[project]\nname = \"x\"\n").unwrap();
+        fs::create_dir(dir.path().join("policies")).unwrap();
+        fs::write(
+            dir.path().join("policies/p.toml"),
+            format!("[[check]]\nid = \"x.y\"\ntitle = \"t\"\nseverity = \"low\"\n{check}"),
+        )
+        .unwrap();
+        let (code, _, stderr) = assay(&["validate", dir.path().to_str().unwrap()]);
+        assert_eq!(code, 2, "{check}");
+        assert!(stderr.contains(needle), "{check}: {stderr}");
+    }
+}
+
+/// An import is an input of the bundle: hashed, withheld (never copied), and
+/// no secret of its messages or snippets is in any file of the bundle.
+#[test]
+fn a_bundle_hashes_the_import_and_holds_no_secret_of_it() {
+    let key = "AKIAQWERTYUIOPASDFGH";
+    let text = log()
+        .replace(
+            "action is not pinned to a hash (required by blanket policy)",
+            &format!("found key {key} in step"),
+        )
+        .replace(
+            "\"snippet\": {\"text\": \"uses: actions/checkout@v4\"}",
+            "\"snippet\": {\"text\": \"password = 'hunter2hunter2'\"}",
+        );
+    let dir = project(&text);
+    let out = tempfile::tempdir().unwrap();
+    let bundle = out.path().join("b.tar.gz");
+    let (code, _, stderr) = assay(&[
+        "evidence",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        "2026-06-01",
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 2, "{stderr}");
+    let (files, _) = assay::evidence::read_bundle(&bundle).unwrap();
+    for (name, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains(key), "{name} holds the key");
+        assert!(!text.contains("hunter2"), "{name} holds the snippet");
+    }
+    let manifest: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    let import = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "import")
+        .unwrap();
+    assert_eq!(import["path"], "imports/zizmor.sarif");
+    assert_eq!(import["withheld"], true);
+    assert_eq!(import["copy"], Value::Null);
+    assert_eq!(import["sha256"], assay::inputs::sha256(text.as_bytes()));
+    let (code, stdout, _) = assay(&["verify", bundle.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}");
+}
