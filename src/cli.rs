@@ -102,6 +102,10 @@ pub enum Command {
         /// Project directory whose definitions extend the built-in ones.
         #[arg(long, default_value = ".")]
         project: PathBuf,
+        /// With `checks`: only the imported checks of this scanner
+        /// (`checkov`, `zizmor`), with the rules each maps.
+        #[arg(long)]
+        tool: Option<String>,
     },
 }
 
@@ -448,10 +452,20 @@ pub fn run(cli: Cli) -> Exit {
             name,
         } => merge(&reports, format.into(), fail_on.into(), &name),
         Command::Init(args) => init(&args),
-        Command::List { what, project } => with_catalog(&project, |loaded| {
-            print(&explain::list(&loaded.catalog, what));
-            Exit::Success
-        }),
+        Command::List {
+            what,
+            project,
+            tool,
+        } => {
+            if tool.is_some() && what != Listing::Checks {
+                eprintln!("error: --tool lists imported checks: use it with `assay list checks`");
+                return Exit::Usage;
+            }
+            with_catalog(&project, |loaded| {
+                print(&explain::list(&loaded.catalog, what, tool.as_deref()));
+                Exit::Success
+            })
+        }
     }
 }
 

@@ -370,12 +370,27 @@ pub enum Listing {
 }
 
 /// One line per definition, sorted by id.
-pub fn list(catalog: &Catalog, what: Listing) -> String {
+pub fn list(catalog: &Catalog, what: Listing, tool: Option<&str>) -> String {
     let mut out = String::new();
     match what {
         Listing::Checks => {
             for c in catalog.checks.values() {
-                let _ = writeln!(out, "{:<36} {:<8} {}", c.id, c.severity, c.title);
+                match (tool, c.kind.imported()) {
+                    (None, _) => {
+                        let _ = writeln!(out, "{:<36} {:<8} {}", c.id, c.severity, c.title);
+                    }
+                    (Some(t), Some(i)) if i.is_for(t) => {
+                        let _ = writeln!(
+                            out,
+                            "{:<36} {:<8} {:<24} {}",
+                            c.id,
+                            c.severity,
+                            i.rules.join(","),
+                            c.title
+                        );
+                    }
+                    _ => {}
+                }
             }
         }
         Listing::Controls => {

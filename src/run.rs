@@ -458,8 +458,8 @@ fn cli_imports(
     Ok(out)
 }
 
-/// The format of an import file, from its first bytes: a SARIF log says
-/// `"version"` and `"runs"` near its start.
+/// The format of an import file, from its first 64 KiB: a Checkov report
+/// names its `"check_type"`, a SARIF log its `"runs"`.
 fn detect_import(path: &str) -> Result<crate::model::ImportFormat, BadExport> {
     use std::io::Read;
     let mut head = Vec::new();
@@ -471,7 +471,11 @@ fn detect_import(path: &str) -> Result<crate::model::ImportFormat, BadExport> {
         });
     }
     let text = String::from_utf8_lossy(&head);
-    if text.trim_start().starts_with('{') && text.contains("\"runs\"") {
+    let json = text.trim_start().starts_with(['{', '[']);
+    if json && text.contains("\"check_type\"") {
+        return Ok(crate::model::ImportFormat::Checkov);
+    }
+    if json && text.contains("\"runs\"") {
         return Ok(crate::model::ImportFormat::Sarif);
     }
     Err(BadExport {

@@ -175,33 +175,6 @@ fn root() -> PathBuf {
 }
 
 #[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
-}
-
-/// The Checkov executable, or `None` when the test is to be skipped.
-fn checkov() -> Option<PathBuf> {
-    let problem = match std::env::var_os("ASSAY_CHECKOV") {
-        None => "ASSAY_CHECKOV is not set".to_owned(),
-        Some(p) if p.is_empty() => "ASSAY_CHECKOV is empty".to_owned(),
-        Some(p) => {
-            let path = std::env::current_dir().unwrap().join(p);
-            if is_executable(&path) {
-                return Some(path);
-            }
-            format!("ASSAY_CHECKOV={} is not an executable file", path.display())
-        }
-    };
-    common::unavailable("Checkov", &problem, "ASSAY_CHECKOV")
-}
-
 /// The Checkov check ids to run: every mapped one.
 fn checkov_ids() -> String {
     MAPPING
@@ -454,7 +427,7 @@ fn load_divergences() -> (Divergences, BTreeSet<Difference>, Vec<String>) {
 
 #[test]
 fn verdicts_match_checkov_except_declared_divergences() {
-    let Some(checkov) = checkov() else {
+    let Some(checkov) = common::checkov() else {
         return;
     };
     let (divergences, declared, mut problems) = load_divergences();

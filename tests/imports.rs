@@ -10,6 +10,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -427,4 +429,282 @@ fn a_bundle_hashes_the_import_and_holds_no_secret_of_it() {
     assert_eq!(import["sha256"], assay::inputs::sha256(text.as_bytes()));
     let (code, stdout, _) = assay(&["verify", bundle.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}");
+}
+
+/// Imported checks of Checkov's rules, for the runs of the real Checkov.
+const CHECKOV_CHECKS: &str = r#"
+[[check]]
+id = "imp.ckv.ssh"
+title = "Checkov: no SSH open to the world"
+severity = "high"
+source = "import"
+tool = "checkov"
+rules = ["CKV_AWS_24"]
+
+[[check]]
+id = "imp.ckv.all-ports"
+title = "Checkov: no security group open to the world on every port"
+severity = "high"
+source = "import"
+tool = "checkov"
+rules = ["CKV_AWS_277"]
+
+[[check]]
+id = "imp.ckv.k8s"
+title = "Checkov: Kubernetes"
+severity = "high"
+source = "import"
+tool = "checkov"
+rules = ["CKV_K8S_*"]
+"#;
+
+/// Checkov's JSON and SARIF of one Terraform fixture, run by the real
+/// Checkov from the repository root as the README says (`-d .`).
+fn checkov_outputs(checkov: &Path, repo: &Path, out: &Path) {
+    let status = Command::new(checkov)
+        .current_dir(repo)
+        .args([
+            "-d",
+            ".",
+            "--framework",
+            "terraform",
+            "-o",
+            "json",
+            "-o",
+            "sarif",
+        ])
+        .arg("--output-file-path")
+        .arg(out)
+        .output()
+        .unwrap();
+    // Checkov exits 1 when a check fails; its reports are written either way.
+    assert!(out.join("results_json.json").is_file(), "{status:?}");
+    assert!(out.join("results_sarif.sarif").is_file(), "{status:?}");
+}
+
+/// Issue 14: the same Checkov run, imported as JSON and as SARIF, gives the
+/// same failures at the same places; a rule Checkov passed passes on the
+/// JSON, which lists passes, and is not applicable on the SARIF, whose
+/// Checkov logs declare only the failed rules and no invocation (a declared
+/// divergence: nothing passes on a log that does not say it ran the rule).
+#[test]
+fn checkov_json_and_sarif_of_one_run_agree() {
+    let Some(checkov) = common::checkov() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    // variables.tf too: a resource whose CIDR is a variable fails on its default.
+    for entry in fs::read_dir("fixtures/checkov/cases/terraform").unwrap() {
+        let path = entry.unwrap().path();
+        fs::copy(&path, repo.join(path.file_name().unwrap())).unwrap();
+    }
+    let out = dir.path().join("out");
+    checkov_outputs(&checkov, &repo, &out);
+    fs::create_dir(dir.path().join("policies")).unwrap();
+    fs::write(dir.path().join("policies/checkov.toml"), CHECKOV_CHECKS).unwrap();
+    let mut verdicts = Vec::new();
+    for (format, file) in [
+        ("checkov", "out/results_json.json"),
+        ("sarif", "out/results_sarif.sarif"),
+    ] {
+        fs::write(
+            dir.path().join("assay.toml"),
+            format!("[project]\nname = \"ckv\"\nrepository = \"repo\"\n\n[[import]]\nname = \"checkov\"\nformat = \"{format}\"\npath = \"{file}\"\n"),
+        )
+        .unwrap();
+        let (code, stdout, stderr) = assay(&[
+            "check",
+            dir.path().to_str().unwrap(),
+            "--check",
+            "imp.*",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 1, "{format}: {stderr}");
+        let report: Value = serde_json::from_str(&stdout).unwrap();
+        let ssh = check(&report, "imp.ckv.ssh");
+        assert_eq!(ssh["status"], "fail", "{format}");
+        let places: Vec<String> = ssh["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["line"]))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                "main.tf:4",
+                "main.tf:14",
+                "main.tf:24",
+                "main.tf:131",
+                "main.tf:142"
+            ],
+            "{format}"
+        );
+        assert_eq!(
+            check(&report, "imp.ckv.k8s")["status"],
+            "not_applicable",
+            "{format}"
+        );
+        verdicts.push(check(&report, "imp.ckv.all-ports")["status"].clone());
+    }
+    assert_eq!(verdicts, ["pass", "not_applicable"]);
+}
+
+/// Checkov's JSON as a list of frameworks: a skipped check (a
+/// `checkov:skip=` comment) fails with its comment quoted, a framework with
+/// files Checkov could not parse makes its checks errors, and a `--quiet`
+/// report, which leaves the passes out, passes nothing.
+#[test]
+fn checkov_skips_parse_errors_and_quiet_reports() {
+    let entry = |id: &str, line: u32| {
+        format!(
+            r#"{{"check_id": "{id}", "check_name": "n {id}", "file_path": "/main.tf", "file_line_range": [{line}, {}], "resource": "aws_s3_bucket.b", "code_block": [[{line}, "password = \"hunter2hunter2\""]]}}"#,
+            line + 3
+        )
+    };
+    let report = format!(
+        r#"[
+  {{"check_type": "terraform", "results": {{
+      "passed_checks": [{}],
+      "failed_checks": [{}],
+      "skipped_checks": [{{"check_id": "CKV_AWS_18", "file_path": "/main.tf", "file_line_range": [9, 12], "suppress_comment": "logs go to the SIEM"}}],
+      "parsing_errors": []}},
+    "summary": {{"passed": 1, "failed": 1, "skipped": 1, "parsing_errors": 0, "checkov_version": "3.3.30"}}}},
+  {{"check_type": "kubernetes", "results": {{"passed_checks": [], "failed_checks": [], "skipped_checks": [], "parsing_errors": ["/k8s/broken.yaml"]}},
+    "summary": {{"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 1, "checkov_version": "3.3.30"}}}}
+]"#,
+        entry("CKV_AWS_20", 1),
+        entry("CKV_AWS_19", 1)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("repo")).unwrap();
+    fs::create_dir(dir.path().join("policies")).unwrap();
+    fs::write(
+        dir.path().join("policies/c.toml"),
+        [("acl", "CKV_AWS_20"), ("sse", "CKV_AWS_19"), ("logging", "CKV_AWS_18")]
+            .iter()
+            .map(|(id, rule)| {
+                format!("[[check]]\nid = \"ckv.{id}\"\ntitle = \"t\"\nseverity = \"high\"\nsource = \"import\"\ntool = \"checkov\"\nrules = [\"{rule}\"]\n\n")
+            })
+            .collect::<String>(),
+    )
+    .unwrap();
+    let judge = |text: &str| {
+        fs::write(dir.path().join("checkov.json"), text).unwrap();
+        fs::write(
+            dir.path().join("assay.toml"),
+            "[project]\nname = \"c\"\nrepository = \"repo\"\n\n[[import]]\nname = \"ckv\"\nformat = \"checkov\"\npath = \"checkov.json\"\n",
+        )
+        .unwrap();
+        let (code, stdout, stderr) = assay(&[
+            "check",
+            dir.path().to_str().unwrap(),
+            "--check",
+            "ckv.*",
+            "--format",
+            "json",
+        ]);
+        assert_ne!(code, 2, "{stderr}");
+        assert!(
+            !stdout.contains("hunter2"),
+            "the code block reached the report"
+        );
+        serde_json::from_str::<Value>(&stdout).unwrap()
+    };
+    // The Kubernetes framework did not parse a file: every checkov check is
+    // an error, since any of them might have judged it.
+    let report_with_errors = judge(&report);
+    for id in ["ckv.acl", "ckv.sse", "ckv.logging"] {
+        let c = check(&report_with_errors, id);
+        assert_eq!(c["status"], "error", "{id}");
+        assert!(
+            c["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("1 file(s) could not be parsed: /k8s/broken.yaml"),
+            "{c:#}"
+        );
+    }
+    // Without it: pass, fail, and the skip as a failure quoting its comment.
+    let (terraform, _) = report
+        .rsplit_once(",\n  {\"check_type\": \"kubernetes\"")
+        .unwrap();
+    let clean = judge(&format!("{terraform}\n]"));
+    assert_eq!(check(&clean, "ckv.acl")["status"], "pass");
+    let sse = check(&clean, "ckv.sse");
+    assert_eq!(sse["status"], "fail");
+    assert_eq!(sse["findings"][0]["path"], "main.tf");
+    assert_eq!(sse["findings"][0]["line"], 1);
+    assert_eq!(
+        sse["findings"][0]["message"],
+        "n CKV_AWS_19 (aws_s3_bucket.b)"
+    );
+    let logging = check(&clean, "ckv.logging");
+    assert_eq!(logging["status"], "fail");
+    assert!(
+        logging["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"logs go to the SIEM\"; a tool's suppression is not an assay waiver"),
+        "{logging:#}"
+    );
+    // `--quiet`: no passed_checks listed, so the rule Checkov passed is not known to have run.
+    let quiet = terraform.replacen(
+        &format!("\"passed_checks\": [{}],", entry("CKV_AWS_20", 1)),
+        "",
+        1,
+    );
+    let quiet = judge(&format!("{quiet}\n]"));
+    assert_eq!(check(&quiet, "ckv.acl")["status"], "not_applicable");
+    assert_eq!(check(&quiet, "ckv.sse")["status"], "fail");
+}
+
+/// The README's import and imported check, as written, judge the fixture's
+/// zizmor log.
+#[test]
+fn the_readme_import_example_works_as_written() {
+    let readme = fs::read_to_string("README.md").unwrap();
+    let section = &readme[readme.find("### Importing other scanners").unwrap()..];
+    let blocks: Vec<&str> = section
+        .split("```toml\n")
+        .skip(1)
+        .take(2)
+        .map(|b| &b[..b.find("```").unwrap()])
+        .collect();
+    assert!(blocks[0].starts_with("[[import]]") && blocks[1].starts_with("[[check]]"));
+    let dir = project(&log());
+    fs::write(
+        dir.path().join("assay.toml"),
+        format!(
+            "[project]\nname = \"readme\"\nrepository = \"repo\"\n\n{}",
+            blocks[0]
+        ),
+    )
+    .unwrap();
+    fs::write(dir.path().join("policies/imported.toml"), blocks[1]).unwrap();
+    let (code, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(code, 0, "a medium failure does not gate at fail-on high");
+    let c = check(&report, "imported.zizmor.unpinned-uses");
+    assert_eq!(c["status"], "fail");
+    assert_eq!(c["findings"][0]["path"], ".github/workflows/ci.yml");
+    assert_eq!(c["findings"][0]["line"], 7);
+}
+
+#[test]
+fn list_checks_by_tool_names_the_rules_each_maps() {
+    let (code, stdout, stderr) =
+        assay(&["list", "checks", "--tool", "ZIZMOR", "--project", FIXTURE]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(
+        lines.iter().all(|l| l.starts_with("imported.zizmor.")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("zizmor/unpinned-uses"), "{stdout}");
+    let (code, _, _) = assay(&["list", "risks", "--tool", "zizmor"]);
+    assert_eq!(code, 2);
 }

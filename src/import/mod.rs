@@ -8,6 +8,7 @@
 //! repository root is an error, never a finding elsewhere; messages are
 //! bounded and scrubbed of secrets; code snippets are never read.
 
+mod checkov;
 mod sarif;
 
 use crate::model::ImportFormat;
@@ -71,6 +72,7 @@ pub struct Context<'a> {
 pub fn read(format: ImportFormat, file: &Path, cx: &Context<'_>) -> Result<Vec<ToolRun>, String> {
     match format {
         ImportFormat::Sarif => sarif::read(file, cx),
+        ImportFormat::Checkov => checkov::read(file, cx),
     }
 }
 

@@ -11,14 +11,17 @@ use std::path::PathBuf;
 pub enum ImportFormat {
     /// A SARIF 2.1.0 log: any scanner that writes one.
     Sarif,
+    /// Checkov's JSON report (`checkov -o json`), which lists the passes too.
+    Checkov,
 }
 
 impl ImportFormat {
-    pub const ALL: [ImportFormat; 1] = [ImportFormat::Sarif];
+    pub const ALL: [ImportFormat; 2] = [ImportFormat::Sarif, ImportFormat::Checkov];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Sarif => "sarif",
+            Self::Checkov => "checkov",
         }
     }
 

@@ -105,3 +105,20 @@ pub fn check_jsonschema() -> Option<String> {
         "ASSAY_CHECK_JSONSCHEMA",
     )
 }
+
+/// The Checkov executable (`ASSAY_CHECKOV`, set by `./scripts/test`), or
+/// `None` when the test is to be skipped.
+pub fn checkov() -> Option<std::path::PathBuf> {
+    let problem = match std::env::var_os("ASSAY_CHECKOV") {
+        None => "ASSAY_CHECKOV is not set".to_owned(),
+        Some(p) if p.is_empty() => "ASSAY_CHECKOV is empty".to_owned(),
+        Some(p) => {
+            let path = std::env::current_dir().unwrap().join(p);
+            if path.is_file() {
+                return Some(path);
+            }
+            format!("ASSAY_CHECKOV={} is not an executable file", path.display())
+        }
+    };
+    unavailable("Checkov", &problem, "ASSAY_CHECKOV")
+}
