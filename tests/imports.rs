@@ -628,7 +628,7 @@ fn checkov_skips_parse_errors_and_quiet_reports() {
             "{c:#}"
         );
     }
-    // Without it: pass, fail, and the skip as a failure quoting its comment.
+    // Without it: pass, fail, and the skip quoting its comment.
     let (terraform, _) = report
         .rsplit_once(",\n  {\"check_type\": \"kubernetes\"")
         .unwrap();
@@ -642,14 +642,27 @@ fn checkov_skips_parse_errors_and_quiet_reports() {
         sse["findings"][0]["message"],
         "n CKV_AWS_19 (aws_s3_bucket.b)"
     );
+    // A skip with its comment is an inline waiver, reported as one.
     let logging = check(&clean, "ckv.logging");
-    assert_eq!(logging["status"], "fail");
+    assert_eq!(logging["status"], "waived");
     assert!(
         logging["findings"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("\"logs go to the SIEM\"; a tool's suppression is not an assay waiver"),
+            .ends_with("(suppressed in checkov's output, inSource: \"logs go to the SIEM\")"),
         "{logging:#}"
+    );
+    let waiver = clean["waivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["check"] == "ckv.logging")
+        .unwrap();
+    assert_eq!(waiver["justification"], "logs go to the SIEM");
+    assert_eq!(waiver["inline"], true);
+    assert_eq!(
+        waiver["source"],
+        "checkov (inSource) in import `ckv`, at main.tf:9"
     );
     // `--quiet`: no passed_checks listed, so the rule Checkov passed is not known to have run.
     let quiet = terraform.replacen(
@@ -707,4 +720,59 @@ fn list_checks_by_tool_names_the_rules_each_maps() {
     assert!(stdout.contains("zizmor/unpinned-uses"), "{stdout}");
     let (code, _, _) = assay(&["list", "risks", "--tool", "zizmor"]);
     assert_eq!(code, 2);
+}
+
+/// A suppression the tool recorded waives only as an inline waiver does:
+/// with a justification, and never under `--no-inline-waivers`.
+#[test]
+fn a_tools_suppression_waives_only_as_an_inline_waiver_does() {
+    let id = "imported.zizmor.template-injection";
+    let dir = project(&log());
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(check(&report, id)["status"], "waived");
+    let (code, stdout, _) = assay(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        "2026-06-01",
+        "--check",
+        "imported.*",
+        "--no-inline-waivers",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        code, 1,
+        "a high failure gates once its suppression is ignored"
+    );
+    let ignored: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(check(&ignored, id)["status"], "fail");
+    let unjustified =
+        project(&log().replace(", \"justification\": \"titles are sanitised upstream\"", ""));
+    let (code, report) = json_run(unjustified.path(), "2026-06-01");
+    assert_eq!(code, 1);
+    let c = check(&report, id);
+    assert_eq!(c["status"], "fail");
+    assert!(
+        c["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("without a justification: not a waiver)"),
+        "{c:#}"
+    );
+    // A rejected suppression suppresses nothing.
+    let rejected = project(&log().replace(
+        "{\"kind\": \"inSource\"",
+        "{\"kind\": \"inSource\", \"status\": \"rejected\"",
+    ));
+    let (_, report) = json_run(rejected.path(), "2026-06-01");
+    let c = check(&report, id);
+    assert_eq!(c["status"], "fail");
+    assert!(
+        !c["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("suppressed"),
+        "{c:#}"
+    );
 }

@@ -51,6 +51,8 @@ pub(super) struct Imported {
     pub targets: Vec<ImportTarget>,
     pub outcomes: Vec<(usize, Outcome)>,
     pub notes: Vec<(usize, String)>,
+    /// Suppressions the tools recorded, as inline waivers.
+    pub suppressions: Vec<super::waive::Inline>,
 }
 
 /// Reads every import and judges every imported check on it.
@@ -71,6 +73,7 @@ pub(super) fn evaluate(
         targets: Vec::new(),
         outcomes: Vec::new(),
         notes: Vec::new(),
+        suppressions: Vec::new(),
     };
     let judging = Judging {
         planned,
@@ -182,6 +185,14 @@ impl Judging<'_> {
                 out.outcomes
                     .push((ci, Outcome::error(display, why.clone())));
                 continue;
+            }
+            if let Some(p) = planned.get(ci) {
+                out.suppressions.extend(imported::suppressions(
+                    p.check.id.as_str(),
+                    check,
+                    &runs,
+                    &spec.name,
+                ));
             }
             match imported::judge(check, &runs, &at, cap) {
                 Some(Verdict::Judged(outcome)) => out.outcomes.push((ci, outcome)),

@@ -189,6 +189,7 @@ pub fn evaluate(
             o.push(outcome);
         }
     }
+    inline.extend(imported.suppressions);
     let mut import_notes: Vec<Vec<String>> = vec![Vec::new(); planned.len()];
     for (ci, note) in imported.notes {
         if let Some(n) = import_notes.get_mut(ci) {

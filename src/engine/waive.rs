@@ -25,6 +25,21 @@ pub struct Inline {
     pub whole_file: bool,
     pub check: String,
     pub reason: Option<String>,
+    /// For a suppression another scanner recorded (an imported SARIF
+    /// `suppressions` entry, a `checkov:skip`): the tool and import it came
+    /// from. It covers the finding on `line` itself, not the next line.
+    pub suppressed_by: Option<String>,
+}
+
+impl Inline {
+    /// Whether the directive covers a finding on `line` of its file.
+    fn covers(&self, line: Option<u32>) -> bool {
+        let target = match self.suppressed_by {
+            Some(_) => self.line,
+            None => self.line.saturating_add(1),
+        };
+        self.whole_file || line == Some(target)
+    }
 }
 
 /// Every `assay:ignore` directive of a file; one pass with a substring search.
@@ -58,6 +73,7 @@ pub fn scan(path: &str, bytes: &[u8]) -> Vec<Inline> {
             whole_file,
             check,
             reason,
+            suppressed_by: None,
         });
     }
     out
@@ -120,10 +136,10 @@ pub fn apply(
             });
             let in_file = || {
                 let path = f.path.as_deref().filter(|_| f.export.is_none())?;
-                by_path.get(path)?.iter().find(|i| {
-                    i.check == result.id.as_str()
-                        && (i.whole_file || f.line == Some(i.line.saturating_add(1)))
-                })
+                by_path
+                    .get(path)?
+                    .iter()
+                    .find(|i| i.check == result.id.as_str() && i.covers(f.line))
             };
             let id = match declared {
                 Some(w) => Some(w.id.clone()),
@@ -179,7 +195,10 @@ pub fn control_waiver<'p>(
 }
 
 pub fn inline_id(i: &Inline) -> String {
-    format!("inline:{}:{}", i.path, i.line)
+    match i.suppressed_by {
+        Some(_) => format!("suppression:{}:{}:{}", i.check, i.path, i.line),
+        None => format!("inline:{}:{}", i.path, i.line),
+    }
 }
 
 /// Every waiver and inline directive, with its state and what it covered.
@@ -239,7 +258,10 @@ pub fn reports(
             days_left: None,
             state,
             matched: matched.get(&id).copied().unwrap_or(0),
-            source: format!("{}:{}", i.path, i.line),
+            source: match &i.suppressed_by {
+                Some(by) => format!("{by}, at {}:{}", i.path, i.line),
+                None => format!("{}:{}", i.path, i.line),
+            },
             inline: true,
             id,
         }
