@@ -82,6 +82,7 @@ fn evaluate(check: &Check, example: &Example) -> Result<crate::outcome::CheckRes
     let repo = dir.path().join("repo");
     std::fs::create_dir(&repo).map_err(|e| e.to_string())?;
     let mut exports = Vec::new();
+    let mut imports = Vec::new();
     match &example.input {
         ExampleInput::Files(files) => {
             for (path, text) in files {
@@ -100,12 +101,25 @@ fn evaluate(check: &Check, example: &Example) -> Result<crate::outcome::CheckRes
                 columns: Vec::new(),
             });
         }
+        ExampleInput::Import { format, text } => {
+            let name = format!("import.{format}.json");
+            write(&dir.path().join(&name), text)?;
+            imports.push(crate::model::ImportSpec {
+                name: "example".to_owned(),
+                format: *format,
+                path: name,
+                base: dir.path().to_path_buf(),
+                confined: false,
+                max_age_days: None,
+            });
+        }
     }
     let mut catalog = Catalog::default();
     catalog.checks.insert(check.id.clone(), check.clone());
     let project = Project {
         repository: repo.clone(),
         exports,
+        imports,
         frameworks: Some(Vec::new()),
         ..Project::default()
     };

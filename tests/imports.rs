@@ -776,3 +776,46 @@ fn a_tools_suppression_waives_only_as_an_inline_waiver_does() {
         "{c:#}"
     );
 }
+
+/// An imported check's examples give the scanner's output; `assay test`
+/// runs them, and one that misbehaves fails it.
+#[test]
+fn imported_examples_run_under_assay_test() {
+    let (code, stdout, stderr) = assay(&["test", FIXTURE, "--check", "imported.checkov.*"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("ok    imported.checkov.s3-public-access (4 examples)"),
+        "{stdout}"
+    );
+    let dir = project(&log());
+    let policies = dir.path().join("policies/imported.toml");
+    let text = fs::read_to_string(&policies).unwrap();
+    fs::write(
+        &policies,
+        text.replacen("expect = \"error\"", "expect = \"pass\"", 1),
+    )
+    .unwrap();
+    let (code, stdout, _) = assay(&[
+        "test",
+        dir.path().to_str().unwrap(),
+        "--check",
+        "imported.checkov.*",
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("3 behaved as declared, 1 did not"),
+        "{stdout}"
+    );
+    // An import example needs an imported check, and a known format.
+    fs::write(
+        &policies,
+        text.replacen("format = \"checkov\"", "format = \"prowler\"", 1),
+    )
+    .unwrap();
+    let (code, _, stderr) = assay(&["validate", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`format` is one of sarif, checkov"),
+        "{stderr}"
+    );
+}

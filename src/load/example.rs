@@ -100,6 +100,18 @@ fn input(
             _ => None,
         })
         .collect();
+    if let CheckKind::Imported(_) = kind {
+        return import_input(raw, file, errors);
+    }
+    if let Some(import) = &raw.import {
+        invalid(
+            "only an imported check (`source = \"import\"`) takes an `import` example".to_owned(),
+            import.span(),
+            file,
+            errors,
+        );
+        return None;
+    }
     match (&raw.files, &raw.export) {
         (Some(files), None) => {
             if let Some(bad) = files.get_ref().keys().find(|p| !is_relative_inside(p)) {
@@ -158,6 +170,46 @@ fn input(
             None
         }
     }
+}
+
+/// An imported check's example: the scanner's output, in `format`.
+fn import_input(
+    raw: &RawExample,
+    file: &SourceFile,
+    errors: &mut Vec<LoadError>,
+) -> Option<ExampleInput> {
+    let Some(text) = raw
+        .import
+        .as_ref()
+        .filter(|_| raw.files.is_none() && raw.export.is_none())
+    else {
+        invalid(
+            "an imported check's example gives `import`: the scanner's output".to_owned(),
+            raw.expect.span(),
+            file,
+            errors,
+        );
+        return None;
+    };
+    let format = match &raw.format {
+        None => crate::model::ImportFormat::Sarif,
+        Some(f) => match crate::model::ImportFormat::from_name(f.get_ref()) {
+            Some(format) => format,
+            None => {
+                invalid(
+                    format!("`format` is one of {}", crate::model::ImportFormat::names()),
+                    f.span(),
+                    file,
+                    errors,
+                );
+                return None;
+            }
+        },
+    };
+    Some(ExampleInput::Import {
+        format,
+        text: text.get_ref().clone(),
+    })
 }
 
 fn is_relative_inside(path: &str) -> bool {

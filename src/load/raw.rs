@@ -58,6 +58,10 @@ pub struct RawExample {
     pub export: Option<Spanned<String>>,
     /// The export's kind, when the check reads more than one.
     pub kind: Option<Spanned<String>>,
+    /// An imported check's input: one file of another scanner's results,
+    /// in `format` (`sarif` unless named).
+    pub import: Option<Spanned<String>>,
+    pub format: Option<Spanned<String>>,
     pub as_of: Option<Spanned<String>>,
 }
 

@@ -91,6 +91,11 @@ pub enum ExampleInput {
         kind: super::ExportKind,
         text: String,
     },
+    /// One imported file of this format.
+    Import {
+        format: super::ImportFormat,
+        text: String,
+    },
 }
 
 /// The user documentation of a check, printed by `assay explain`.
