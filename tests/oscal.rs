@@ -634,6 +634,38 @@ fn cited_evidence(o: &Value, input: &Input) {
     assert_eq!(prop(e, "path"), Some(input.path.as_str()));
 }
 
+/// The zizmor import fixture's document: the scanner is an assessment asset.
+fn imported() -> Value {
+    let run = common::assay(&[
+        "check",
+        "fixtures/projects/import-sarif",
+        "--as-of",
+        "2026-06-01",
+        "--format",
+        "oscal",
+    ]);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[test]
+fn an_imported_scanner_is_an_assessment_asset() {
+    let doc = imported();
+    let components = result(&doc)["local-definitions"]["assessment-assets"]["components"]
+        .as_array()
+        .unwrap();
+    let zizmor = components
+        .iter()
+        .find(|c| c["title"] == "zizmor 1.5.2")
+        .unwrap();
+    let description = zizmor["description"].as_str().unwrap();
+    assert!(
+        description.contains(
+            "import `zizmor` (sarif), run at 2026-05-30T10:00:04Z; 3 rules run, 2 results"
+        ),
+        "{description}"
+    );
+}
+
 /// The trestle executable, if there is one.
 fn trestle() -> Option<String> {
     if let Ok(path) = std::env::var("ASSAY_TRESTLE")
@@ -702,6 +734,7 @@ fn trestle_accepts_the_documents_and_rejects_broken_ones() {
         ("demo", demo()),
         ("attested", attested(&report)),
         ("cis-nist", cis_and_nist()),
+        ("imported", imported()),
     ];
     for (name, doc) in documents {
         let (ok, output) = ws.validate(name, &doc);

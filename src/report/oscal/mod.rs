@@ -277,17 +277,36 @@ fn result_props(report: &Report) -> Vec<Value> {
     props(list)
 }
 
-/// The tool, declared so that origins can name it as their actor.
+/// The tool, declared so that origins can name it as their actor, and each
+/// scanner whose results were imported, with its version and run time.
 fn assessment_assets(report: &Report, ids: &Ids) -> Value {
     let title = format!("{} {}", report.tool.name, report.tool.version);
+    let mut components = vec![json!({
+        "uuid": ids.tool(),
+        "type": "software",
+        "title": one_line(&title),
+        "description": "assay, the compliance-as-code evaluator that produced these results.",
+        "status": { "state": "operational" },
+    })];
+    for import in &report.imports {
+        for run in &import.runs {
+            let version = run.version.as_deref().unwrap_or("(version not recorded)");
+            let when = run.ran_at.as_deref().unwrap_or("a time not recorded");
+            let subject = format!("import/{}/{}/{version}/{when}", import.name, run.tool);
+            components.push(json!({
+                "uuid": ids.of("component", &subject),
+                "type": "software",
+                "title": one_line(&format!("{} {version}", run.tool)),
+                "description": one_line(&format!(
+                    "A scanner whose results assay imported: import `{}` ({}), run at {when}; {} rules run, {} results.",
+                    import.name, import.format, run.rules, run.results
+                )),
+                "status": { "state": "operational" },
+            }));
+        }
+    }
     json!({
-        "components": [{
-            "uuid": ids.tool(),
-            "type": "software",
-            "title": one_line(&title),
-            "description": "assay, the compliance-as-code evaluator that produced these results.",
-            "status": { "state": "operational" },
-        }],
+        "components": components,
         "assessment-platforms": [{
             "uuid": ids.of("assessment-platform", "assay"),
             "title": "assay",
