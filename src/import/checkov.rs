@@ -156,7 +156,7 @@ fn result(e: Entry, failed: bool, cx: &Context<'_>) -> Result<ToolResult, String
     Ok(ToolResult {
         rule: e.check_id,
         failing: true,
-        level: if failed { "error" } else { "note" }.to_owned(),
+        level: if failed { "error" } else { "note" },
         message: clean_message(&message, cx),
         path,
         line: e.file_line_range.and_then(|r| r.first().copied()),

@@ -42,8 +42,9 @@ pub struct ToolResult {
     /// Whether the result is a failure of its rule (SARIF `kind` `fail`,
     /// `open` or `review`), rather than a pass or a note.
     pub failing: bool,
-    /// The tool's severity word (SARIF `level`).
-    pub level: String,
+    /// The tool's severity word (SARIF `level`: `none`, `note`, `warning`,
+    /// `error`), one of a few: not a string per result.
+    pub level: &'static str,
     pub message: String,
     /// Relative to the repository root.
     pub path: Option<String>,

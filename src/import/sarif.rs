@@ -35,8 +35,10 @@ struct Run {
     tool: Tool,
     #[serde(default)]
     invocations: Vec<Invocation>,
-    #[serde(default)]
-    results: Option<Vec<RawResult>>,
+    /// Each result made compact as it is read: a log of half a million
+    /// results never holds them all in their full form.
+    #[serde(default, deserialize_with = "compact_results")]
+    results: Option<Vec<Compact>>,
     #[serde(default)]
     original_uri_base_ids: BTreeMap<String, ArtifactLocation>,
 }
@@ -133,6 +135,71 @@ struct RawSuppression {
     justification: Option<String>,
 }
 
+/// A result, keeping only what assay reads of it.
+struct Compact {
+    rule_id: Option<String>,
+    rule_index: Option<usize>,
+    failing: bool,
+    level: &'static str,
+    message: Option<String>,
+    location: Option<(Option<ArtifactLocation>, Option<u32>)>,
+    suppression: Option<RawSuppression>,
+}
+
+impl From<RawResult> for Compact {
+    fn from(r: RawResult) -> Self {
+        Self {
+            rule_index: r.rule_index.or(r.rule.as_ref().and_then(|x| x.index)),
+            rule_id: r.rule_id.or_else(|| r.rule.and_then(|x| x.id)),
+            failing: matches!(r.kind.as_deref(), None | Some("fail" | "open" | "review")),
+            // SARIF's levels; its default is `warning`.
+            level: match r.level.as_deref() {
+                Some("none") => "none",
+                Some("note") => "note",
+                Some("error") => "error",
+                _ => "warning",
+            },
+            message: r.message.and_then(|m| m.text),
+            location: r
+                .locations
+                .into_iter()
+                .find_map(|l| l.physical_location)
+                .map(|p| (p.artifact_location, p.region.and_then(|r| r.start_line))),
+            // Absent status is accepted; `rejected` and `underReview` suppress nothing.
+            suppression: r
+                .suppressions
+                .into_iter()
+                .find(|s| matches!(s.status.as_deref(), None | Some("accepted"))),
+        }
+    }
+}
+
+fn compact_results<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<Compact>>, D::Error> {
+    struct Seq;
+    impl<'de> serde::de::Visitor<'de> for Seq {
+        type Value = Option<Vec<Compact>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of results")
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+            while let Some(r) = seq.next_element::<RawResult>()? {
+                out.push(Compact::from(r));
+            }
+            Ok(Some(out))
+        }
+    }
+    d.deserialize_any(Seq)
+}
+
 /// Reads a SARIF log's runs.
 pub fn read(file: &Path, cx: &Context<'_>) -> Result<Vec<ToolRun>, String> {
     let opened = std::fs::File::open(file).map_err(|e| format!("cannot read: {e}"))?;
@@ -179,7 +246,9 @@ fn tool_run(run: Run, cx: &Context<'_>) -> Result<ToolRun, String> {
     for (i, result) in run.results.unwrap_or_default().into_iter().enumerate() {
         let r = tool_result(result, &driver.rules, bases, cx)
             .map_err(|e| format!("result {i}: {e}"))?;
-        out.rules.insert(r.rule.clone());
+        if !out.rules.contains(&r.rule) {
+            out.rules.insert(r.rule.clone());
+        }
         out.results.push(r);
     }
     Ok(out)
@@ -212,23 +281,18 @@ fn invocations(invocations: &[Invocation], out: &mut ToolRun) -> Result<(), Stri
 }
 
 fn tool_result(
-    r: RawResult,
+    r: Compact,
     rules: &[Rule],
     bases: &BTreeMap<String, ArtifactLocation>,
     cx: &Context<'_>,
 ) -> Result<ToolResult, String> {
-    let index = r.rule_index.or(r.rule.as_ref().and_then(|x| x.index));
-    let by_index = index.and_then(|i| rules.get(i));
+    let by_index = r.rule_index.and_then(|i| rules.get(i));
     let rule = r
         .rule_id
-        .clone()
-        .or_else(|| r.rule.as_ref().and_then(|x| x.id.clone()))
         .or_else(|| by_index.map(|x| x.id.clone()))
         .ok_or_else(|| "names no rule (`ruleId`, `rule` or `ruleIndex`)".to_owned())?;
-    let failing = matches!(r.kind.as_deref(), None | Some("fail" | "open" | "review"));
     let text = r
         .message
-        .and_then(|m| m.text)
         .or_else(|| {
             rules
                 .iter()
@@ -236,32 +300,27 @@ fn tool_result(
                 .and_then(|x| x.short_description.as_ref()?.text.clone())
         })
         .unwrap_or_else(|| format!("result of rule {rule}"));
-    let (path, line) = match r.locations.into_iter().find_map(|l| l.physical_location) {
-        Some(p) => {
-            let path = match p.artifact_location {
+    let (path, line) = match r.location {
+        Some((artifact, line)) => {
+            let path = match artifact {
                 Some(a) => Some(location_path(&a, bases, cx)?),
                 None => None,
             };
-            (path, p.region.and_then(|r| r.start_line))
+            (path, line)
         }
         None => (None, None),
     };
-    // Absent status is accepted; `rejected` and `underReview` suppress nothing.
-    let suppressed = r
-        .suppressions
-        .into_iter()
-        .find(|s| matches!(s.status.as_deref(), None | Some("accepted")))
-        .map(|s| Suppression {
-            kind: s.kind.unwrap_or_else(|| "inSource".to_owned()),
-            justification: s
-                .justification
-                .map(|j| clean_message(&j, cx))
-                .filter(|j| !j.trim().is_empty()),
-        });
+    let suppressed = r.suppression.map(|s| Suppression {
+        kind: s.kind.unwrap_or_else(|| "inSource".to_owned()),
+        justification: s
+            .justification
+            .map(|j| clean_message(&j, cx))
+            .filter(|j| !j.trim().is_empty()),
+    });
     Ok(ToolResult {
         rule,
-        failing,
-        level: r.level.unwrap_or_else(|| "warning".to_owned()),
+        failing: r.failing,
+        level: r.level,
         message: clean_message(&text, cx),
         path,
         line,
