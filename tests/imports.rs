@@ -19,18 +19,10 @@ use std::process::Command;
 
 const FIXTURE: &str = "fixtures/projects/import-sarif";
 
+/// The binary's exit code, standard output and standard error.
 fn assay(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let run = common::assay(args);
+    (run.code, run.stdout, run.stderr)
 }
 
 /// The fixture's log, as text to mutate.
