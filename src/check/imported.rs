@@ -3,8 +3,8 @@
 //!
 //! - `fail` when a result of a selected rule fails it; a suppression the
 //!   tool recorded waives it only as an inline waiver does: with a
-//!   justification, and not under `--no-inline-waivers` (see
-//!   [`suppressions`]);
+//!   justification, and not under `--no-inline-waivers` (the engine
+//!   applies them with the `assay:ignore` directives);
 //! - `pass` only when a run of the tool says it ran a selected rule, none
 //!   of them failed, and the run says it succeeded;
 //! - `not_applicable` when no run of the tool ran a selected rule, or a run
@@ -131,38 +131,4 @@ fn finding(r: &ToolResult, tool: &str) -> Finding {
         waiver: None,
         baseline: None,
     }
-}
-
-/// The suppressions the tool recorded on failing results of the check's
-/// rules, as inline waivers of the check at the result's file and line: the
-/// engine applies them as it applies `assay:ignore` directives (a
-/// justification required, none under `--no-inline-waivers`), and reports them.
-pub fn suppressions(
-    check_id: &str,
-    check: &ImportedCheck,
-    runs: &[ToolRun],
-    import: &str,
-) -> Vec<crate::engine::waive::Inline> {
-    runs.iter()
-        .filter(|r| check.is_for(&r.tool))
-        .flat_map(|run| {
-            run.results
-                .iter()
-                .filter(|r| r.failing && check.selects(&r.rule))
-                .filter_map(move |r| {
-                    let s = r.suppressed.as_ref()?;
-                    Some(crate::engine::waive::Inline {
-                        path: r.path.clone()?,
-                        line: r.line?,
-                        whole_file: false,
-                        check: check_id.to_owned(),
-                        reason: s.justification.clone(),
-                        suppressed_by: Some(format!(
-                            "{} ({}) in import `{import}`",
-                            run.tool, s.kind
-                        )),
-                    })
-                })
-        })
-        .collect()
 }

@@ -187,7 +187,7 @@ impl Judging<'_> {
                 continue;
             }
             if let Some(p) = planned.get(ci) {
-                out.suppressions.extend(imported::suppressions(
+                out.suppressions.extend(suppressions(
                     p.check.id.as_str(),
                     check,
                     &runs,
@@ -220,4 +220,38 @@ fn staleness(run: &ToolRun, max_age_days: Option<u32>, as_of: jiff::Timestamp) -
         )),
         _ => None,
     }
+}
+
+/// The suppressions the tool recorded on failing results of the check's
+/// rules, as inline waivers of the check at the result's file and line: the
+/// engine applies them as it applies `assay:ignore` directives (a
+/// justification required, none under `--no-inline-waivers`), and reports them.
+fn suppressions(
+    check_id: &str,
+    check: &crate::model::ImportedCheck,
+    runs: &[ToolRun],
+    import: &str,
+) -> Vec<super::waive::Inline> {
+    runs.iter()
+        .filter(|r| check.is_for(&r.tool))
+        .flat_map(|run| {
+            run.results
+                .iter()
+                .filter(|r| r.failing && check.selects(&r.rule))
+                .filter_map(move |r| {
+                    let s = r.suppressed.as_ref()?;
+                    Some(super::waive::Inline {
+                        path: r.path.clone()?,
+                        line: r.line?,
+                        whole_file: false,
+                        check: check_id.to_owned(),
+                        reason: s.justification.clone(),
+                        suppressed_by: Some(format!(
+                            "{} ({}) in import `{import}`",
+                            run.tool, s.kind
+                        )),
+                    })
+                })
+        })
+        .collect()
 }
