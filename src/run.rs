@@ -458,33 +458,43 @@ fn cli_imports(
     Ok(out)
 }
 
-/// The format of an import file, from its first 64 KiB: a Checkov report
-/// names its `"check_type"`, a SARIF log its `"runs"`.
+/// The format of an import file, from its top-level members (read without
+/// building the values): a SARIF log has `version` and `runs`, a Checkov
+/// report (or each of a list of them) `check_type` and `results`.
 fn detect_import(path: &str) -> Result<crate::model::ImportFormat, BadExport> {
-    use std::io::Read;
-    let mut head = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
-    if let Err(e) = read {
-        return Err(BadExport {
-            message: format!("`--import {path}`: cannot read it: {e}"),
-            help: "name a file of another scanner's results".to_owned(),
-        });
-    }
-    let text = String::from_utf8_lossy(&head);
-    let json = text.trim_start().starts_with(['{', '[']);
-    if json && text.contains("\"check_type\"") {
-        return Ok(crate::model::ImportFormat::Checkov);
-    }
-    if json && text.contains("\"runs\"") {
-        return Ok(crate::model::ImportFormat::Sarif);
-    }
-    Err(BadExport {
-        message: format!("`--import {path}`: its format cannot be told from its content"),
+    use crate::model::ImportFormat;
+    use serde::de::IgnoredAny;
+    use std::collections::BTreeMap;
+    type Keys = BTreeMap<String, IgnoredAny>;
+    let unknown = |why: String| BadExport {
+        message: format!("`--import {path}`: {why}"),
         help: format!(
-            "name it: `--import FORMAT={path}`, where FORMAT is one of {}",
-            crate::model::ImportFormat::names()
+            "name the format: `--import FORMAT={path}`, where FORMAT is one of {}",
+            ImportFormat::names()
         ),
-    })
+    };
+    let read = || {
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| unknown(format!("cannot read it: {e}")))
+    };
+    let has = |keys: &Keys, a: &str, b: &str| keys.contains_key(a) && keys.contains_key(b);
+    let cannot = || unknown("its format cannot be told from its content".to_owned());
+    if let Ok(keys) = serde_json::from_reader::<_, Keys>(read()?) {
+        if has(&keys, "version", "runs") {
+            return Ok(ImportFormat::Sarif);
+        }
+        if has(&keys, "check_type", "results") {
+            return Ok(ImportFormat::Checkov);
+        }
+        return Err(cannot());
+    }
+    match serde_json::from_reader::<_, Vec<Keys>>(read()?) {
+        Ok(list) if !list.is_empty() && list.iter().all(|k| has(k, "check_type", "results")) => {
+            Ok(ImportFormat::Checkov)
+        }
+        _ => Err(cannot()),
+    }
 }
 
 /// A malformed `--export` or `--import`.

@@ -811,3 +811,226 @@ fn imported_examples_run_under_assay_test() {
         "{stderr}"
     );
 }
+
+/// The review's attacks on the SARIF reader: each must be an error or a
+/// failure, never a pass or a waiver (issue 14).
+#[test]
+fn crafted_logs_never_pass_or_waive() {
+    let error_of = |text: &str, id: &str| {
+        let dir = project(text);
+        let (_, report) = json_run(dir.path(), "2026-06-01");
+        let c = check(&report, id).clone();
+        assert_eq!(c["status"], "error", "{c:#}");
+        c["errors"][0]["message"].as_str().unwrap().to_owned()
+    };
+    let art = "imported.zizmor.artipacked";
+    // A `kind` SARIF does not have, and a non-failing kind with a level.
+    let kinded = log().replacen(
+        "\"level\": \"warning\",",
+        "\"kind\": \"Fail\", \"level\": \"warning\",",
+        1,
+    );
+    assert!(error_of(&kinded, art).contains("`kind` `Fail` is not one of SARIF's"));
+    let passing = log().replacen(
+        "\"level\": \"warning\",",
+        "\"kind\": \"pass\", \"level\": \"error\",",
+        1,
+    );
+    assert!(error_of(&passing, art).contains("kind `pass` with level `error`"));
+    // No `results`: the analysis produced none.
+    let text = log();
+    let start = text.find("\"results\": [").unwrap();
+    let bare = format!("{}\"x\": []\n    }}\n  ]\n}}\n", &text[..start]);
+    assert!(error_of(&bare, art).contains("has no `results`"));
+    // A result whose ruleId and ruleIndex disagree, or whose index is out of range.
+    let disagree = log().replacen(
+        "\"ruleId\": \"zizmor/unpinned-uses\",",
+        "\"ruleId\": \"zizmor/unpinned-uses\", \"ruleIndex\": 2,",
+        1,
+    );
+    assert!(error_of(&disagree, art).contains("disagree"));
+    let beyond = log().replacen(
+        "\"ruleId\": \"zizmor/unpinned-uses\",",
+        "\"rule\": {\"index\": 0, \"toolComponent\": {\"index\": 5}},",
+        1,
+    );
+    assert!(error_of(&beyond, art).contains("`toolComponent` 5 is not an extension"));
+    // A run dated after the as-of date.
+    let future = log().replace("2026-05-30T10:00:04Z", "2099-01-01T00:00:00Z");
+    assert!(error_of(&future, art).contains("after the as-of date"));
+}
+
+#[test]
+fn an_extension_rules_failure_is_charged_to_it() {
+    // The failure names rule 0 of extension 0, `zizmor/artipacked`.
+    let text = log()
+        .replacen(
+            "\"ruleId\": \"zizmor/unpinned-uses\",",
+            "\"rule\": {\"index\": 0, \"toolComponent\": {\"index\": 0}},",
+            1,
+        )
+        .replacen(
+            "          ]\n        }\n      },",
+            "          ]\n        },\n        \"extensions\": [{\"name\": \"pack\", \"rules\": [{\"id\": \"zizmor/artipacked\"}]}]\n      },",
+            1,
+        );
+    let dir = project(&text);
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(
+        check(&report, "imported.zizmor.artipacked")["status"],
+        "fail"
+    );
+    assert_eq!(
+        check(&report, "imported.zizmor.unpinned-uses")["status"],
+        "pass"
+    );
+}
+
+#[test]
+fn a_suppression_waives_only_its_own_rule_and_only_when_none_rejects_it() {
+    // One check over both rules; the template-injection result is
+    // suppressed at ci.yml:8, and an unpinned-uses result sits on that line too.
+    let dir = project(&log().replacen("\"startLine\": 7", "\"startLine\": 8", 1));
+    let policies = dir.path().join("policies/imported.toml");
+    let mut text = fs::read_to_string(&policies).unwrap();
+    text.push_str("\n[[check]]\nid = \"imported.zizmor.both\"\ntitle = \"t\"\nseverity = \"high\"\nsource = \"import\"\ntool = \"zizmor\"\nrules = [\"zizmor/template-injection\", \"zizmor/unpinned-uses\"]\n");
+    fs::write(&policies, text).unwrap();
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    let both = check(&report, "imported.zizmor.both");
+    assert_eq!(both["status"], "fail", "{both:#}");
+    let waived: Vec<&Value> = both["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["waiver"].is_string())
+        .collect();
+    assert_eq!(waived.len(), 1);
+    assert_eq!(waived[0]["label"], "zizmor/template-injection");
+    // A rejected entry beside an accepted one: not suppressed.
+    let mixed = project(&log().replace(
+        "\"suppressions\": [{\"kind\": \"inSource\"",
+        "\"suppressions\": [{\"kind\": \"external\", \"status\": \"rejected\"}, {\"kind\": \"inSource\"",
+    ));
+    let (_, report) = json_run(mixed.path(), "2026-06-01");
+    assert_eq!(
+        check(&report, "imported.zizmor.template-injection")["status"],
+        "fail"
+    );
+}
+
+#[test]
+fn forged_lines_and_sneaky_detection_are_refused() {
+    // A version with a line break prints no forged line.
+    let dir = project(&log().replace(
+        "\"version\": \"1.5.2\"",
+        "\"version\": \"1.5.2\\ngate: passed (forged)\"",
+    ));
+    let (_, human) = run(dir.path(), "2026-06-01", "human");
+    assert!(
+        !human
+            .lines()
+            .any(|l| l.starts_with("gate: passed (forged)")),
+        "{human}"
+    );
+    // A path with an encoded line break is not a repository path.
+    let dir = project(&log().replacen(".github/workflows/ci.yml", "ci%0A  PASS   forged.yml", 1));
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(
+        check(&report, "imported.zizmor.artipacked")["status"],
+        "error"
+    );
+    // A SARIF log mentioning "check_type" is still read as SARIF.
+    let sneaky = tempfile::tempdir().unwrap();
+    let file = sneaky.path().join("log.sarif");
+    fs::write(
+        &file,
+        log().replacen(".github/workflows/ci.yml", "check_type", 1),
+    )
+    .unwrap();
+    let (_, stdout, stderr) = assay(&[
+        "check",
+        sneaky.path().to_str().unwrap(),
+        "--import",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stderr}"));
+    assert_eq!(report["imports"][0]["format"], "sarif");
+    // An object that is neither is refused, whatever it mentions.
+    fs::write(&file, "{\"check_type\": \"terraform\", \"runs\": 1}").unwrap();
+    let (code, _, stderr) = assay(&[
+        "check",
+        sneaky.path().to_str().unwrap(),
+        "--import",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn a_failed_run_fails_the_gate_even_when_no_check_reads_it() {
+    let dir = project(&log().replace(
+        "\"executionSuccessful\": true",
+        "\"executionSuccessful\": false",
+    ));
+    let (code, stdout, _) = assay(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        "2026-06-01",
+        "--check",
+        "imported.hadolint.*",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report["gate"]["unread_imports"],
+        serde_json::json!(["zizmor"])
+    );
+}
+
+/// Checkov puts a skip's comment in `check_result.suppress_comment`, and
+/// writes "No comment provided" for a bare skip, which waives nothing.
+#[test]
+fn checkov_skip_comments_are_read_where_checkov_writes_them() {
+    let report = |comment: &str| {
+        format!(
+            r#"{{"check_type": "terraform", "results": {{"passed_checks": [], "failed_checks": [],
+  "skipped_checks": [{{"check_id": "CKV_AWS_18", "file_path": "/main.tf", "file_line_range": [9, 12],
+    "check_result": {{"result": "SKIPPED", "suppress_comment": "{comment}"}}}}], "parsing_errors": []}},
+  "summary": {{"parsing_errors": 0, "checkov_version": "3.3.30"}}}}"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("repo")).unwrap();
+    fs::create_dir(dir.path().join("policies")).unwrap();
+    fs::write(
+        dir.path().join("policies/c.toml"),
+        "[[check]]\nid = \"ckv.logging\"\ntitle = \"t\"\nseverity = \"high\"\nsource = \"import\"\ntool = \"checkov\"\nrules = [\"CKV_AWS_18\"]\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("assay.toml"),
+        "[project]\nname = \"c\"\nrepository = \"repo\"\n\n[[import]]\nname = \"ckv\"\nformat = \"checkov\"\npath = \"c.json\"\n",
+    )
+    .unwrap();
+    for (comment, status) in [
+        ("logs go to the SIEM", "waived"),
+        ("No comment provided", "fail"),
+    ] {
+        fs::write(dir.path().join("c.json"), report(comment)).unwrap();
+        let (_, stdout, stderr) = assay(&[
+            "check",
+            dir.path().to_str().unwrap(),
+            "--check",
+            "ckv.*",
+            "--format",
+            "json",
+        ]);
+        let parsed: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stderr}"));
+        assert_eq!(check(&parsed, "ckv.logging")["status"], status, "{comment}");
+    }
+}

@@ -79,7 +79,7 @@ pub fn judge(
     let failing: Vec<&ToolResult> = mine
         .iter()
         .flat_map(|r| r.results.iter())
-        .filter(|r| r.failing && check.selects(&r.rule))
+        .filter(|r| r.failing && check.selects_result(&r.rule))
         .collect();
     if failing.is_empty() && mine.iter().any(|r| r.succeeded.is_none()) {
         return Some(Verdict::Unproven(format!(

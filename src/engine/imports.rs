@@ -173,6 +173,16 @@ impl Judging<'_> {
                 .error
                 .get_or_insert_with(|| format!("import `{}`: `{display}`: {why}", spec.name));
         }
+        // A run that says it failed makes the import unusable, read or not.
+        if let Some(failed) = runs.iter().find(|r| r.succeeded == Some(false)) {
+            let why = failed.failure.as_deref().unwrap_or("an invocation failed");
+            target.error.get_or_insert_with(|| {
+                format!(
+                    "import `{}`: `{display}`: {}'s run did not succeed: {why}",
+                    spec.name, failed.tool
+                )
+            });
+        }
         let at = Location {
             path: display,
             export: Some(&spec.name),
@@ -212,6 +222,15 @@ fn staleness(run: &ToolRun, max_age_days: Option<u32>, as_of: jiff::Timestamp) -
             run.tool
         ));
     };
+    // A run after the as-of date (beyond a day of clock skew) is not
+    // evidence of that date.
+    let skew = as_of.checked_add(jiff::SignedDuration::from_hours(24));
+    if skew.is_ok_and(|latest| ran_at > latest) {
+        return Some(format!(
+            "{} ran at {ran_at}, after the as-of date: not evidence of it",
+            run.tool
+        ));
+    }
     let limit = as_of.checked_sub(jiff::SignedDuration::from_hours(i64::from(days) * 24));
     match limit {
         Ok(limit) if ran_at < limit => Some(format!(
@@ -237,7 +256,7 @@ fn suppressions(
         .flat_map(|run| {
             run.results
                 .iter()
-                .filter(|r| r.failing && check.selects(&r.rule))
+                .filter(|r| r.failing && check.selects_result(&r.rule))
                 .filter_map(move |r| {
                     let s = r.suppressed.as_ref()?;
                     Some(super::waive::Inline {
@@ -245,6 +264,7 @@ fn suppressions(
                         line: r.line?,
                         whole_file: false,
                         check: check_id.to_owned(),
+                        rule: Some(r.rule.clone()),
                         reason: s.justification.clone(),
                         suppressed_by: Some(format!(
                             "{} ({}) in import `{import}`",

@@ -24,6 +24,9 @@ pub struct Inline {
     pub line: u32,
     pub whole_file: bool,
     pub check: String,
+    /// For a suppression: the tool's rule it suppressed, which a finding's
+    /// label must be (one check may map several rules).
+    pub rule: Option<String>,
     pub reason: Option<String>,
     /// For a suppression another scanner recorded (an imported SARIF
     /// `suppressions` entry, a `checkov:skip`): the tool and import it came
@@ -32,13 +35,14 @@ pub struct Inline {
 }
 
 impl Inline {
-    /// Whether the directive covers a finding on `line` of its file.
-    fn covers(&self, line: Option<u32>) -> bool {
+    /// Whether the directive covers a finding of its file.
+    fn covers(&self, f: &crate::outcome::Finding) -> bool {
         let target = match self.suppressed_by {
             Some(_) => self.line,
             None => self.line.saturating_add(1),
         };
-        self.whole_file || line == Some(target)
+        let same_rule = self.rule.is_none() || self.rule == f.label;
+        same_rule && (self.whole_file || f.line == Some(target))
     }
 }
 
@@ -72,6 +76,7 @@ pub fn scan(path: &str, bytes: &[u8]) -> Vec<Inline> {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             whole_file,
             check,
+            rule: None,
             reason,
             suppressed_by: None,
         });
@@ -139,7 +144,7 @@ pub fn apply(
                 by_path
                     .get(path)?
                     .iter()
-                    .find(|i| i.check == result.id.as_str() && i.covers(f.line))
+                    .find(|i| i.check == result.id.as_str() && i.covers(f))
             };
             let id = match declared {
                 Some(w) => Some(w.id.clone()),
@@ -196,7 +201,13 @@ pub fn control_waiver<'p>(
 
 pub fn inline_id(i: &Inline) -> String {
     match i.suppressed_by {
-        Some(_) => format!("suppression:{}:{}:{}", i.check, i.path, i.line),
+        Some(_) => format!(
+            "suppression:{}:{}:{}:{}",
+            i.check,
+            i.rule.as_deref().unwrap_or(""),
+            i.path,
+            i.line
+        ),
         None => format!("inline:{}:{}", i.path, i.line),
     }
 }

@@ -22,10 +22,11 @@ use serde::Deserialize;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+/// One framework's report: `check_type` and `results` are required, so
+/// that no other JSON reads as a Checkov report of nothing.
 #[derive(Deserialize)]
 struct Report {
-    check_type: Option<String>,
-    #[serde(default)]
+    check_type: String,
     results: Results,
     #[serde(default)]
     summary: Summary,
@@ -57,8 +58,19 @@ struct Entry {
     file_path: Option<String>,
     file_line_range: Option<Vec<u32>>,
     resource: Option<String>,
+    /// Where Checkov puts a skip's comment (`checkov:skip=ID:comment`).
+    check_result: Option<CheckResult>,
+    /// Where older reports put it.
     suppress_comment: Option<String>,
 }
+
+#[derive(Deserialize)]
+struct CheckResult {
+    suppress_comment: Option<String>,
+}
+
+/// What Checkov writes for a `checkov:skip` without a comment.
+const NO_COMMENT: &str = "No comment provided";
 
 /// Reads a Checkov JSON report's framework objects as runs.
 pub fn read(file: &Path, cx: &Context<'_>) -> Result<Vec<ToolRun>, String> {
@@ -78,10 +90,7 @@ pub fn read(file: &Path, cx: &Context<'_>) -> Result<Vec<ToolRun>, String> {
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            let what = r
-                .check_type
-                .clone()
-                .unwrap_or_else(|| format!("report {i}"));
+            let what = format!("report {i} ({})", super::clean_field(&r.check_type));
             run(r, cx).map_err(|e| format!("{what}: {e}"))
         })
         .collect()
@@ -130,11 +139,14 @@ fn run(report: Report, cx: &Context<'_>) -> Result<ToolRun, String> {
             }
         ));
     }
-    out.rules
-        .extend(r.passed_checks.iter().map(|e| e.check_id.clone()));
+    out.rules.extend(
+        r.passed_checks
+            .iter()
+            .map(|e| super::clean_field(&e.check_id)),
+    );
     for (entries, failing) in [(r.failed_checks, true), (r.skipped_checks, false)] {
         for entry in entries {
-            out.rules.insert(entry.check_id.clone());
+            out.rules.insert(super::clean_field(&entry.check_id));
             out.results.push(result(entry, failing, cx)?);
         }
     }
@@ -153,8 +165,13 @@ fn result(e: Entry, failed: bool, cx: &Context<'_>) -> Result<ToolResult, String
         Some(resource) => format!("{name} ({resource})"),
         None => name,
     };
+    let comment = e
+        .check_result
+        .and_then(|r| r.suppress_comment)
+        .or(e.suppress_comment)
+        .filter(|c| c.trim() != NO_COMMENT);
     Ok(ToolResult {
-        rule: e.check_id,
+        rule: super::clean_field(&e.check_id),
         failing: true,
         level: if failed { "error" } else { "note" },
         message: clean_message(&message, cx),
@@ -162,8 +179,7 @@ fn result(e: Entry, failed: bool, cx: &Context<'_>) -> Result<ToolResult, String
         line: e.file_line_range.and_then(|r| r.first().copied()),
         suppressed: (!failed).then(|| Suppression {
             kind: "inSource".to_owned(),
-            justification: e
-                .suppress_comment
+            justification: comment
                 .map(|j| clean_message(&j, cx))
                 .filter(|j| !j.trim().is_empty()),
         }),

@@ -93,12 +93,52 @@ fn clean_message(text: &str, cx: &Context<'_>) -> String {
     }
 }
 
+/// The longest tool name, version, rule id or suppression kind kept.
+pub const FIELD_LIMIT: usize = 200;
+
+/// A short field a tool names (its name, version, a rule id): control
+/// characters replaced, bounded, so no forged line reaches a report.
+fn clean_field(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(FIELD_LIMIT)
+        .collect();
+    cleaned.trim().to_owned()
+}
+
 /// A location a tool reported, as a path relative to the repository root;
 /// an error when it leaves the root (`..`, an absolute path elsewhere, a
 /// URI of another scheme).
 fn repository_path(uri: &str, repository: &Path) -> Result<String, String> {
+    let shown = clean_field(uri);
     let decoded = percent_decode(uri);
-    let local = if let Some(rest) = decoded.strip_prefix("file://") {
+    // A repository path, as the walker would name it: no control character,
+    // no backslash (a Windows separator), no drive letter.
+    if decoded.chars().any(|c| c.is_control() || c == '\\') {
+        return Err(format!(
+            "`{shown}` is not a repository path: control characters or `\\`"
+        ));
+    }
+    let scheme = decoded
+        .split_once(':')
+        .filter(|(s, _)| {
+            s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        })
+        .map(|(s, _)| s.to_ascii_lowercase());
+    if scheme.as_deref().is_some_and(|s| s != "file")
+        || (scheme.is_some() && !decoded.to_ascii_lowercase().starts_with("file://"))
+    {
+        return Err(format!("`{shown}` is not a file of the repository"));
+    }
+    let uri = &shown;
+    let local = if let Some(rest) = decoded
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("file://"))
+        .and_then(|_| decoded.get(7..))
+    {
         // `file:///abs/path` or `file://host/path`: only a local absolute path.
         let path = rest.strip_prefix("localhost").unwrap_or(rest);
         if !path.starts_with('/') {
@@ -183,6 +223,11 @@ mod tests {
             "//host/share/a.tf",
             "%2e%2e/x.tf",
             "file://host/a.tf",
+            "..\\..\\etc\\passwd",
+            "C:/Windows/win.ini",
+            "file:/etc/passwd",
+            "src/a%0A  PASS   forged.tf",
+            "src/%1b[31m.tf",
         ] {
             assert!(repository_path(outside, root).is_err(), "{outside}");
         }

@@ -17,7 +17,9 @@
 //!   resolved through `originalUriBaseIds` where it names a base, and
 //!   `region.startLine`.
 
-use super::{Context, Suppression, ToolResult, ToolRun, clean_message, repository_path};
+use super::{
+    Context, Suppression, ToolResult, ToolRun, clean_field, clean_message, repository_path,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::BufReader;
@@ -65,6 +67,12 @@ struct Component {
 struct Rule {
     id: String,
     short_description: Option<Message>,
+    default_configuration: Option<Configuration>,
+}
+
+#[derive(Deserialize)]
+struct Configuration {
+    enabled: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -92,8 +100,15 @@ struct RawResult {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct RuleRef {
     id: Option<String>,
+    index: Option<usize>,
+    tool_component: Option<ComponentRef>,
+}
+
+#[derive(Deserialize)]
+struct ComponentRef {
     index: Option<usize>,
 }
 
@@ -139,7 +154,12 @@ struct RawSuppression {
 struct Compact {
     rule_id: Option<String>,
     rule_index: Option<usize>,
-    failing: bool,
+    /// The extension (`tool.extensions[i]`) whose rules `rule_index` is
+    /// into; the driver's when absent.
+    component: Option<usize>,
+    /// Whether the result fails its rule, or why its `kind` and `level`
+    /// make no sense.
+    failing: Result<bool, String>,
     level: &'static str,
     message: Option<String>,
     location: Option<(Option<ArtifactLocation>, Option<u32>)>,
@@ -150,8 +170,13 @@ impl From<RawResult> for Compact {
     fn from(r: RawResult) -> Self {
         Self {
             rule_index: r.rule_index.or(r.rule.as_ref().and_then(|x| x.index)),
+            component: r
+                .rule
+                .as_ref()
+                .and_then(|x| x.tool_component.as_ref())
+                .and_then(|c| c.index),
             rule_id: r.rule_id.or_else(|| r.rule.and_then(|x| x.id)),
-            failing: matches!(r.kind.as_deref(), None | Some("fail" | "open" | "review")),
+            failing: failing(r.kind.as_deref(), r.level.as_deref()),
             // SARIF's levels; its default is `warning`.
             level: match r.level.as_deref() {
                 Some("none") => "none",
@@ -165,12 +190,40 @@ impl From<RawResult> for Compact {
                 .into_iter()
                 .find_map(|l| l.physical_location)
                 .map(|p| (p.artifact_location, p.region.and_then(|r| r.start_line))),
-            // Absent status is accepted; `rejected` and `underReview` suppress nothing.
-            suppression: r
+            // Suppressed when every entry is accepted (absent status is):
+            // one `rejected` or `underReview` entry, as the SARIF SDK reads
+            // it, leaves the result unsuppressed.
+            suppression: if r
                 .suppressions
-                .into_iter()
-                .find(|s| matches!(s.status.as_deref(), None | Some("accepted"))),
+                .iter()
+                .all(|s| matches!(s.status.as_deref(), None | Some("accepted")))
+            {
+                r.suppressions.into_iter().next()
+            } else {
+                None
+            },
         }
+    }
+}
+
+/// Whether a result of this `kind` fails its rule (SARIF §3.27.9): `fail`
+/// (the default), `open` and `review` do; `pass`, `notApplicable` and
+/// `informational` do not, and then `level` must be `none` (§3.27.10). Any
+/// other value is an error, never a pass.
+fn failing(kind: Option<&str>, level: Option<&str>) -> Result<bool, String> {
+    match kind {
+        None | Some("fail" | "open" | "review") => Ok(true),
+        Some(k @ ("pass" | "notApplicable" | "informational")) => match level {
+            None | Some("none") => Ok(false),
+            Some(l) => Err(format!(
+                "kind `{k}` with level `{}`: only a failing result has a level other than `none`",
+                clean_field(l)
+            )),
+        },
+        Some(other) => Err(format!(
+            "`kind` `{}` is not one of SARIF's (fail, open, review, pass, notApplicable, informational)",
+            clean_field(other)
+        )),
     }
 }
 
@@ -227,31 +280,66 @@ pub fn read(file: &Path, cx: &Context<'_>) -> Result<Vec<ToolRun>, String> {
 
 fn tool_run(run: Run, cx: &Context<'_>) -> Result<ToolRun, String> {
     let driver = &run.tool.driver;
-    let declared: Vec<&Rule> = driver
-        .rules
-        .iter()
-        .chain(run.tool.extensions.iter().flat_map(|e| &e.rules))
+    let components: Vec<&Component> = std::iter::once(driver)
+        .chain(&run.tool.extensions)
         .collect();
+    // A rule disabled by default did not run.
+    let enabled =
+        |r: &&Rule| r.default_configuration.as_ref().and_then(|c| c.enabled) != Some(false);
     let mut out = ToolRun {
-        tool: driver.name.clone(),
+        tool: clean_field(&driver.name),
         version: driver
             .semantic_version
-            .clone()
-            .or_else(|| driver.version.clone()),
-        rules: declared.iter().map(|r| r.id.clone()).collect(),
+            .as_deref()
+            .or(driver.version.as_deref())
+            .map(clean_field),
+        rules: components
+            .iter()
+            .flat_map(|c| c.rules.iter().filter(enabled))
+            .map(|r| clean_field(&r.id))
+            .collect(),
         ..ToolRun::default()
     };
     invocations(&run.invocations, &mut out)?;
-    let bases = &run.original_uri_base_ids;
-    for (i, result) in run.results.unwrap_or_default().into_iter().enumerate() {
-        let r = tool_result(result, &driver.rules, bases, cx)
-            .map_err(|e| format!("result {i}: {e}"))?;
+    let descriptions: BTreeMap<&str, &str> = components
+        .iter()
+        .flat_map(|c| &c.rules)
+        .filter_map(|r| {
+            Some((
+                r.id.as_str(),
+                r.short_description.as_ref()?.text.as_deref()?,
+            ))
+        })
+        .collect();
+    let lookup = Lookup {
+        driver: &driver.rules,
+        extensions: &run.tool.extensions,
+        descriptions: &descriptions,
+        bases: &run.original_uri_base_ids,
+    };
+    // Absent or null `results`: the analysis produced none (§3.14.23), which
+    // is not "it found nothing".
+    let Some(results) = run.results else {
+        out.succeeded = Some(false);
+        out.failure = Some("the run has no `results`: the analysis did not produce any".to_owned());
+        return Ok(out);
+    };
+    for (i, result) in results.into_iter().enumerate() {
+        let r = tool_result(result, &lookup, cx).map_err(|e| format!("result {i}: {e}"))?;
         if !out.rules.contains(&r.rule) {
             out.rules.insert(r.rule.clone());
         }
         out.results.push(r);
     }
     Ok(out)
+}
+
+/// What resolving a result needs of its run.
+struct Lookup<'a> {
+    driver: &'a [Rule],
+    extensions: &'a [Component],
+    descriptions: &'a BTreeMap<&'a str, &'a str>,
+    bases: &'a BTreeMap<String, ArtifactLocation>,
 }
 
 /// Success and time from the invocations.
@@ -280,30 +368,46 @@ fn invocations(invocations: &[Invocation], out: &mut ToolRun) -> Result<(), Stri
     Ok(())
 }
 
-fn tool_result(
-    r: Compact,
-    rules: &[Rule],
-    bases: &BTreeMap<String, ArtifactLocation>,
-    cx: &Context<'_>,
-) -> Result<ToolResult, String> {
-    let by_index = r.rule_index.and_then(|i| rules.get(i));
-    let rule = r
-        .rule_id
-        .or_else(|| by_index.map(|x| x.id.clone()))
-        .ok_or_else(|| "names no rule (`ruleId`, `rule` or `ruleIndex`)".to_owned())?;
+fn tool_result(r: Compact, run: &Lookup<'_>, cx: &Context<'_>) -> Result<ToolResult, String> {
+    let failing = r.failing?;
+    let rules = match r.component {
+        None => run.driver,
+        Some(i) => {
+            &run.extensions
+                .get(i)
+                .ok_or_else(|| format!("`toolComponent` {i} is not an extension of the run"))?
+                .rules
+        }
+    };
+    let by_index = match r.rule_index {
+        Some(i) => Some(
+            rules
+                .get(i)
+                .ok_or_else(|| format!("`ruleIndex` {i} names no rule of its component"))?,
+        ),
+        None => None,
+    };
+    let rule = match (r.rule_id, by_index) {
+        (Some(id), Some(indexed)) if id != indexed.id => {
+            return Err(format!(
+                "`ruleId` `{}` and `ruleIndex` (rule `{}`) disagree",
+                clean_field(&id),
+                clean_field(&indexed.id)
+            ));
+        }
+        (Some(id), _) => id,
+        (None, Some(indexed)) => indexed.id.clone(),
+        (None, None) => return Err("names no rule (`ruleId`, `rule` or `ruleIndex`)".to_owned()),
+    };
+    let rule = clean_field(&rule);
     let text = r
         .message
-        .or_else(|| {
-            rules
-                .iter()
-                .find(|x| x.id == rule)
-                .and_then(|x| x.short_description.as_ref()?.text.clone())
-        })
+        .or_else(|| run.descriptions.get(rule.as_str()).map(|d| (*d).to_owned()))
         .unwrap_or_else(|| format!("result of rule {rule}"));
     let (path, line) = match r.location {
         Some((artifact, line)) => {
             let path = match artifact {
-                Some(a) => Some(location_path(&a, bases, cx)?),
+                Some(a) => Some(location_path(&a, run.bases, cx)?),
                 None => None,
             };
             (path, line)
@@ -311,7 +415,9 @@ fn tool_result(
         None => (None, None),
     };
     let suppressed = r.suppression.map(|s| Suppression {
-        kind: s.kind.unwrap_or_else(|| "inSource".to_owned()),
+        kind: s
+            .kind
+            .map_or_else(|| "inSource".to_owned(), |k| clean_field(&k)),
         justification: s
             .justification
             .map(|j| clean_message(&j, cx))
@@ -319,7 +425,7 @@ fn tool_result(
     });
     Ok(ToolResult {
         rule,
-        failing: r.failing,
+        failing,
         level: r.level,
         message: clean_message(&text, cx),
         path,

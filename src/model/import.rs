@@ -79,4 +79,13 @@ impl ImportedCheck {
     pub fn selects(&self, rule: &str) -> bool {
         self.matcher.is_match(rule)
     }
+
+    /// Whether a result of this rule fails the check: its rule is selected,
+    /// or a rule it is a sub-rule of (SARIF's hierarchical ids, `X/sub`).
+    pub fn selects_result(&self, rule: &str) -> bool {
+        self.selects(rule)
+            || rule
+                .match_indices('/')
+                .any(|(i, _)| rule.get(..i).is_some_and(|parent| self.selects(parent)))
+    }
 }
