@@ -206,6 +206,10 @@ impl From<RawResult> for Compact {
     }
 }
 
+/// The most results a run may hold: each is kept (any can become a
+/// finding), so this bounds the memory a log of tiny results can take.
+pub const RESULT_LIMIT: usize = 2_000_000;
+
 /// Whether a result of this `kind` fails its rule (SARIF §3.27.9): `fail`
 /// (the default), `open` and `review` do; `pass`, `notApplicable` and
 /// `informational` do not, and then `level` must be `none` (§3.27.10). Any
@@ -245,6 +249,11 @@ fn compact_results<'de, D: serde::Deserializer<'de>>(
         ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
             while let Some(r) = seq.next_element::<RawResult>()? {
+                if out.len() >= RESULT_LIMIT {
+                    return Err(serde::de::Error::custom(format!(
+                        "a run of more than {RESULT_LIMIT} results: split the log"
+                    )));
+                }
                 out.push(Compact::from(r));
             }
             Ok(Some(out))
