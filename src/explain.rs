@@ -83,6 +83,9 @@ fn explain_check(catalog: &Catalog, check: &Check) -> String {
         CheckKind::Imported(i) => {
             let _ = writeln!(out, "  tool:      {}", i.tool);
             let _ = writeln!(out, "  rules:     {}", i.rules.join(", "));
+            if let Some(condition) = &i.condition {
+                let _ = writeln!(out, "  where:     {condition}");
+            }
         }
     }
     let _ = writeln!(

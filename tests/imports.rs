@@ -1034,3 +1034,38 @@ fn checkov_skip_comments_are_read_where_checkov_writes_them() {
         assert_eq!(check(&parsed, "ckv.logging")["status"], status, "{comment}");
     }
 }
+
+/// `where` chooses the results that count, on `{rule, level, message,
+/// path, line, suppressed}`: a warning-level result does not fail a check
+/// of errors only, and the rule, which ran, passes.
+#[test]
+fn where_chooses_the_results_that_count() {
+    let dir = project(&log());
+    let policies = dir.path().join("policies/imported.toml");
+    let mut text = fs::read_to_string(&policies).unwrap();
+    text.push_str("\n[[check]]\nid = \"imported.zizmor.pinning-errors\"\ntitle = \"t\"\nseverity = \"high\"\nsource = \"import\"\ntool = \"zizmor\"\nrules = [\"zizmor/unpinned-uses\"]\nwhere = { properties = { level = { const = \"error\" } } }\n");
+    fs::write(&policies, &text).unwrap();
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(
+        check(&report, "imported.zizmor.pinning-errors")["status"],
+        "pass"
+    );
+    assert_eq!(
+        check(&report, "imported.zizmor.unpinned-uses")["status"],
+        "fail"
+    );
+    let warnings = text.replace("const = \"error\"", "const = \"warning\"");
+    fs::write(&policies, &warnings).unwrap();
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    assert_eq!(
+        check(&report, "imported.zizmor.pinning-errors")["status"],
+        "fail"
+    );
+    fs::write(
+        &policies,
+        text.replace("where = { properties", "where = { type = 3, properties"),
+    )
+    .unwrap();
+    let (code, _, stderr) = assay(&["validate", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -55,6 +55,7 @@ pub enum Verdict {
 /// of its tool ran a selected rule.
 pub fn judge(
     check: &ImportedCheck,
+    condition: Option<&jsonschema::Validator>,
     runs: &[ToolRun],
     at: &Location<'_>,
     cap: usize,
@@ -80,6 +81,7 @@ pub fn judge(
         .iter()
         .flat_map(|r| r.results.iter())
         .filter(|r| r.failing && check.selects_result(&r.rule))
+        .filter(|r| condition.is_none_or(|c| c.is_valid(&as_json(r))))
         .collect();
     if failing.is_empty() && mine.iter().any(|r| r.succeeded.is_none()) {
         return Some(Verdict::Unproven(format!(
@@ -131,4 +133,16 @@ fn finding(r: &ToolResult, tool: &str) -> Finding {
         waiver: None,
         baseline: None,
     }
+}
+
+/// A result as a check's `where` sees it.
+pub fn as_json(r: &ToolResult) -> serde_json::Value {
+    serde_json::json!({
+        "rule": r.rule,
+        "level": r.level,
+        "message": r.message,
+        "path": r.path,
+        "line": r.line,
+        "suppressed": r.suppressed.is_some(),
+    })
 }

@@ -75,12 +75,20 @@ pub(super) fn evaluate(
         notes: Vec::new(),
         suppressions: Vec::new(),
     };
+    let conditions = planned
+        .iter()
+        .map(|p| {
+            let condition = p.check.kind.imported()?.condition.as_ref()?;
+            Some(crate::schema::compile(condition, as_of))
+        })
+        .collect();
     let judging = Judging {
         planned,
         checks: &checks,
         cx,
         as_of,
         cap,
+        conditions,
     };
     for spec in imports {
         let mut target = ImportTarget {
@@ -131,6 +139,8 @@ struct Judging<'a> {
     cx: &'a Context<'a>,
     as_of: jiff::Timestamp,
     cap: usize,
+    /// Each check's `where`, compiled once, by index in `planned`.
+    conditions: Vec<Option<Result<jsonschema::Validator, String>>>,
 }
 
 impl Judging<'_> {
@@ -204,7 +214,15 @@ impl Judging<'_> {
                     &spec.name,
                 ));
             }
-            match imported::judge(check, &runs, &at, cap) {
+            let condition = match self.conditions.get(ci) {
+                Some(Some(Ok(v))) => Some(v),
+                Some(Some(Err(e))) => {
+                    out.outcomes.push((ci, Outcome::error(display, e.clone())));
+                    continue;
+                }
+                _ => None,
+            };
+            match imported::judge(check, condition, &runs, &at, cap) {
                 Some(Verdict::Judged(outcome)) => out.outcomes.push((ci, outcome)),
                 Some(Verdict::Unproven(why)) => out.notes.push((ci, format!("`{display}`: {why}"))),
                 None => {}

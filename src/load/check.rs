@@ -288,7 +288,6 @@ fn imported_kind(
     unused("pattern", raw.pattern.as_ref(), WHAT, HELP, file, errors);
     unused("files", raw.files.as_ref(), WHAT, HELP, file, errors);
     unused("each", raw.each.as_ref(), WHAT, HELP, file, errors);
-    unused("where", raw.condition.as_ref(), WHAT, HELP, file, errors);
     unused("schema", raw.schema.as_ref(), WHAT, HELP, file, errors);
     unused("label", raw.label.as_ref(), WHAT, HELP, file, errors);
     unused(
@@ -299,6 +298,10 @@ fn imported_kind(
         file,
         errors,
     );
+    let condition = raw
+        .condition
+        .as_ref()
+        .and_then(|c| json_schema(c, file, errors));
     if let Some(first) = raw.exclude.first() {
         unused("exclude", Some(first), WHAT, HELP, file, errors);
     }
@@ -359,10 +362,14 @@ fn imported_kind(
         }
     }
     let matcher = builder.build().ok()?;
+    if raw.condition.is_some() && condition.is_none() {
+        return None;
+    }
     Some(CheckKind::Imported(crate::model::ImportedCheck {
         tool,
         rules: written,
         matcher,
+        condition,
     }))
 }
 

@@ -67,6 +67,9 @@ pub struct ImportedCheck {
     pub rules: Vec<String>,
     /// The same, compiled.
     pub matcher: GlobSet,
+    /// Only results matching this JSON Schema count (`where`), on
+    /// `{rule, level, message, path, line, suppressed}`.
+    pub condition: Option<serde_json::Value>,
 }
 
 impl ImportedCheck {
