@@ -1069,3 +1069,56 @@ fn where_chooses_the_results_that_count() {
     let (code, _, stderr) = assay(&["validate", dir.path().to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// The real zizmor (1.5.2, pinned by `./scripts/test`) on the fixture's
+/// workflow, offline: its SARIF, imported, fails the three audits it found
+/// at the lines it gives. zizmor declares only the rules it has results for,
+/// so an audit it found nothing for is not applicable, never a pass.
+#[test]
+fn the_real_zizmors_sarif_is_imported_with_exact_verdicts() {
+    let Some(zizmor) = common::zizmor() else {
+        return;
+    };
+    let dir = project(&log());
+    let out = Command::new(&zizmor)
+        .current_dir(dir.path().join("repo"))
+        .args(["--offline", "--format", "sarif", ".github/workflows/ci.yml"])
+        .output()
+        .unwrap();
+    let sarif = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        sarif.contains("\"2.1.0\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fs::write(dir.path().join("imports/zizmor.sarif"), &sarif).unwrap();
+    fs::write(
+        dir.path().join("assay.toml"),
+        "[project]\nname = \"z\"\nrepository = \"repo\"\n\n[[import]]\nname = \"zizmor\"\nformat = \"sarif\"\npath = \"imports/zizmor.sarif\"\n",
+    )
+    .unwrap();
+    let checks: String = ["artipacked", "template-injection", "excessive-permissions", "unpinned-uses"]
+        .iter()
+        .map(|rule| format!("[[check]]\nid = \"imported.real.{rule}\"\ntitle = \"t\"\nseverity = \"low\"\nsource = \"import\"\ntool = \"zizmor\"\nrules = [\"{rule}\"]\n\n"))
+        .collect();
+    fs::write(dir.path().join("policies/imported.toml"), checks).unwrap();
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    for (rule, line) in [
+        ("artipacked", 7),
+        ("template-injection", 8),
+        ("excessive-permissions", 4),
+    ] {
+        let c = check(&report, &format!("imported.real.{rule}"));
+        assert_eq!(c["status"], "fail", "{rule}: {c:#}");
+        assert_eq!(
+            c["findings"][0]["path"], ".github/workflows/ci.yml",
+            "{rule}"
+        );
+        assert_eq!(c["findings"][0]["line"], line, "{rule}");
+    }
+    assert_eq!(
+        check(&report, "imported.real.unpinned-uses")["status"],
+        "not_applicable"
+    );
+    assert_eq!(report["imports"][0]["runs"][0]["version"], "1.5.2");
+}

@@ -122,3 +122,22 @@ pub fn checkov() -> Option<std::path::PathBuf> {
     };
     unavailable("Checkov", &problem, "ASSAY_CHECKOV")
 }
+
+/// The zizmor executable (`ASSAY_ZIZMOR`, set by `./scripts/test`), or
+/// `None` when the test is to be skipped.
+pub fn zizmor() -> Option<std::path::PathBuf> {
+    match std::env::var_os("ASSAY_ZIZMOR") {
+        Some(p) if !p.is_empty() => {
+            let path = std::env::current_dir().unwrap().join(p);
+            if path.is_file() {
+                return Some(path);
+            }
+            unavailable(
+                "zizmor",
+                &format!("ASSAY_ZIZMOR={} is not a file", path.display()),
+                "ASSAY_ZIZMOR",
+            )
+        }
+        _ => unavailable("zizmor", "ASSAY_ZIZMOR is not set", "ASSAY_ZIZMOR"),
+    }
+}
