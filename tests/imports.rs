@@ -1076,7 +1076,7 @@ fn where_chooses_the_results_that_count() {
 /// so an audit it found nothing for is not applicable, never a pass.
 #[test]
 fn the_real_zizmors_sarif_is_imported_with_exact_verdicts() {
-    let Some(zizmor) = common::zizmor() else {
+    let Some(zizmor) = common::peer("zizmor", "ASSAY_ZIZMOR") else {
         return;
     };
     let dir = project(&log());
@@ -1121,4 +1121,51 @@ fn the_real_zizmors_sarif_is_imported_with_exact_verdicts() {
         "not_applicable"
     );
     assert_eq!(report["imports"][0]["runs"][0]["version"], "1.5.2");
+}
+
+/// The real hadolint (2.15.1, pinned by `./scripts/test`): its SARIF
+/// declares no rules and no invocation, so its failures fail their checks at
+/// its lines and a rule it did not report is not applicable, never a pass.
+#[test]
+fn the_real_hadolints_sarif_is_imported_with_exact_verdicts() {
+    let Some(hadolint) = common::peer("hadolint", "ASSAY_HADOLINT") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["repo", "imports", "policies"] {
+        fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    fs::write(
+        dir.path().join("repo/Dockerfile"),
+        "FROM ubuntu:latest\nRUN apt-get update && apt-get install -y curl\nUSER root\n",
+    )
+    .unwrap();
+    let out = Command::new(&hadolint)
+        .current_dir(dir.path().join("repo"))
+        .args(["--format", "sarif", "Dockerfile"])
+        .output()
+        .unwrap();
+    fs::write(dir.path().join("imports/hadolint.sarif"), &out.stdout).unwrap();
+    fs::write(
+        dir.path().join("assay.toml"),
+        "[project]\nname = \"h\"\nrepository = \"repo\"\n\n[[import]]\nname = \"hadolint\"\nformat = \"sarif\"\npath = \"imports/hadolint.sarif\"\n",
+    )
+    .unwrap();
+    let checks: String = [("latest", "DL3007"), ("root", "DL3002"), ("maintainer", "DL4000")]
+        .iter()
+        .map(|(id, rule)| format!("[[check]]\nid = \"imported.hadolint.{id}\"\ntitle = \"t\"\nseverity = \"low\"\nsource = \"import\"\ntool = \"hadolint\"\nrules = [\"{rule}\"]\n\n"))
+        .collect();
+    fs::write(dir.path().join("policies/imported.toml"), checks).unwrap();
+    let (_, report) = json_run(dir.path(), "2026-06-01");
+    for (id, line) in [("latest", 1), ("root", 3)] {
+        let c = check(&report, &format!("imported.hadolint.{id}"));
+        assert_eq!(c["status"], "fail", "{id}: {c:#}");
+        assert_eq!(c["findings"][0]["path"], "Dockerfile", "{id}");
+        assert_eq!(c["findings"][0]["line"], line, "{id}");
+    }
+    assert_eq!(
+        check(&report, "imported.hadolint.maintainer")["status"],
+        "not_applicable"
+    );
+    assert_eq!(report["imports"][0]["runs"][0]["tool"], "Hadolint");
 }

@@ -123,21 +123,21 @@ pub fn checkov() -> Option<std::path::PathBuf> {
     unavailable("Checkov", &problem, "ASSAY_CHECKOV")
 }
 
-/// The zizmor executable (`ASSAY_ZIZMOR`, set by `./scripts/test`), or
-/// `None` when the test is to be skipped.
-pub fn zizmor() -> Option<std::path::PathBuf> {
-    match std::env::var_os("ASSAY_ZIZMOR") {
+/// A peer's executable from its `ASSAY_*` variable (set by
+/// `./scripts/test`), or `None` when the test is to be skipped.
+pub fn peer(tool: &str, variable: &str) -> Option<std::path::PathBuf> {
+    match std::env::var_os(variable) {
         Some(p) if !p.is_empty() => {
             let path = std::env::current_dir().unwrap().join(p);
             if path.is_file() {
                 return Some(path);
             }
             unavailable(
-                "zizmor",
-                &format!("ASSAY_ZIZMOR={} is not a file", path.display()),
-                "ASSAY_ZIZMOR",
+                tool,
+                &format!("{variable}={} is not a file", path.display()),
+                variable,
             )
         }
-        _ => unavailable("zizmor", "ASSAY_ZIZMOR is not set", "ASSAY_ZIZMOR"),
+        _ => unavailable(tool, &format!("{variable} is not set"), variable),
     }
 }
