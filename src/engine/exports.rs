@@ -55,15 +55,8 @@ pub(super) fn evaluate(
             records: 0,
             error: None,
         };
-        match export::resolve(spec) {
-            Err(message) => {
-                outcomes.extend(
-                    checks
-                        .iter()
-                        .map(|&ci| (ci, Outcome::error(&spec.path, message.clone()))),
-                );
-                target.error = Some(message);
-            }
+        match resolved(export::resolve(spec), &spec.path, &checks, &mut outcomes) {
+            Err(message) => target.error = Some(message),
             Ok(files) => {
                 for file in files {
                     let shown = file.strip_prefix(&spec.base).unwrap_or(&file);
@@ -85,6 +78,23 @@ pub(super) fn evaluate(
         targets.push(target);
     }
     (targets, outcomes)
+}
+
+/// A declared input's files, or its error given to every check reading it
+/// (`path` as declared, since no file was found to cite).
+pub(super) fn resolved(
+    files: Result<Vec<std::path::PathBuf>, String>,
+    path: &str,
+    checks: &[usize],
+    outcomes: &mut Outcomes,
+) -> Result<Vec<std::path::PathBuf>, String> {
+    files.inspect_err(|message| {
+        outcomes.extend(
+            checks
+                .iter()
+                .map(|&ci| (ci, Outcome::error(path, message.clone()))),
+        );
+    })
 }
 
 /// Streams one export file for every population its checks ask for; returns

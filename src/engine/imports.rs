@@ -107,15 +107,9 @@ pub(super) fn evaluate(
             base: &spec.base,
             confined: spec.confined,
         };
-        match resolve_declared(&declared) {
-            Err(message) => {
-                out.outcomes.extend(
-                    checks
-                        .iter()
-                        .map(|&ci| (ci, Outcome::error(&spec.path, message.clone()))),
-                );
-                target.error = Some(message);
-            }
+        let files = resolve_declared(&declared);
+        match super::exports::resolved(files, &spec.path, &checks, &mut out.outcomes) {
+            Err(message) => target.error = Some(message),
             Ok(files) => {
                 for file in files {
                     let shown = file.strip_prefix(&spec.base).unwrap_or(&file);

@@ -131,13 +131,15 @@ pub fn evaluate(
     let files_read = work.iter().filter(|w| w.read).count();
     let (export_targets, export_outcomes) =
         exports::evaluate(planned, &project.exports, plan.max_findings);
-    let secrets = crate::redact::Secrets::of(catalog);
+    // The catalog's secret patterns scrub imported messages; compiled only
+    // when there is something to import.
+    let secrets = (!project.imports.is_empty()).then(|| crate::redact::Secrets::of(catalog));
     let imported = imports::evaluate(
         planned,
         &project.imports,
         &crate::import::Context {
             repository: &project.repository,
-            secrets: &secrets,
+            secrets: secrets.as_ref().unwrap_or(crate::redact::Secrets::known()),
         },
         options.as_of,
         plan.max_findings,
